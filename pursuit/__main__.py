@@ -1,0 +1,5 @@
+"""Allow `python -m pursuit`."""
+
+from pursuit.cli import cli
+
+cli()

@@ -1,0 +1,160 @@
+"""The `pursuit` command line: one click group, database path first, every command re-runnable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from pursuit import config
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+DB_PATH = click.Path(dir_okay=False, path_type=Path)
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    """A click date option as YYYY-MM-DD (None stays None)."""
+    return value.date().isoformat() if value else None
+
+
+@click.group()
+@click.version_option(package_name="pursuit")
+def cli():
+    """pursuit: what Parliament, government and police promised on perpetrator pursuit,
+    stalking and domestic abuse, and the evidence of what happened next.
+
+    Quick start: `pursuit demo` builds a demo database from bundled real data and serves it.
+    """
+
+
+@cli.command()
+@click.argument("db_path", type=DB_PATH)
+def init(db_path: Path):
+    """Create the database DB_PATH, or migrate it to the latest schema.
+
+    Safe to run again: applied migrations are skipped.
+
+    Example: pursuit init pursuit.db
+    """
+    from db.connect import open_db
+    from db.migrations import MIGRATIONS
+
+    open_db(db_path).close()
+    click.echo(f"{db_path}: schema up to date ({len(MIGRATIONS)} migrations)")
+
+
+@cli.command()
+@click.argument("db_path", type=DB_PATH)
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--since", type=DATE, help="First day to crawl (default: where the last run stopped).")
+@click.option("--until", type=DATE, help="Last day to crawl (default: today).")
+@click.option("--load", type=click.Path(exists=True, path_type=Path),
+              help="Parse saved files (a file or a folder) instead of fetching.")
+@click.option("--base-url", help="Fetch from this base URL instead of the live source.")
+@click.option("--delay", type=float, help="Seconds between requests to one host (default 1).")
+def crawl(db_path: Path, sources, since, until, load, base_url, delay):
+    """Crawl SOURCES (e.g. parlparse) into DB_PATH.
+
+    Runs are incremental: without --since, each source starts from its stored high-water mark.
+    Re-crawling unchanged data changes nothing; changed documents keep their old version in
+    `revisions`; bad input is kept in `rejects` with its URL and reason.
+
+    Example: pursuit crawl pursuit.db parlparse --since 2024-01-01
+    """
+    from spiders.run import UnknownSource, run_crawls
+
+    args = {"since": _iso(since), "until": _iso(until), "base_url": base_url,
+            "load": str(load) if load else None}
+    if load and delay is None:
+        delay = 0.0
+    try:
+        run_ids = run_crawls(str(db_path), list(sources), args, delay=delay)
+    except UnknownSource as error:
+        raise click.UsageError(str(error)) from error
+    _report_runs(db_path, run_ids)
+
+
+def _report_runs(db_path: Path, run_ids: list[int]) -> None:
+    """Print one line per crawl run: status and item counts."""
+    from db.connect import open_db
+
+    db = open_db(db_path)
+    for run_id in run_ids:
+        run = db["crawl_runs"].get(run_id)
+        click.echo(
+            f"{run['source']}: {run['status']} — new {run['items_new']}, changed "
+            f"{run['items_changed']}, unchanged {run['items_unchanged']}, rejected "
+            f"{run['items_rejected']}, download errors {run['errors']}"
+        )
+    db.close()
+
+
+@cli.command(name="import")
+@click.argument("db_path", type=DB_PATH)
+@click.argument("jsonl_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", default="import", show_default=True,
+              help="Source name: the first part of every imported document's id.")
+def import_(db_path: Path, jsonl_file: Path, source: str):
+    """Import documents from JSONL_FILE (one JSON object a line) into DB_PATH.
+
+    Each line needs `url`, `title` and `text`; `publisher`, `kind`, `date` (YYYY-MM-DD) and
+    `licence` are kept when given. Text is split into paragraph passages at blank lines.
+    A bad line is rejected with its line number and reason; the others load.
+
+    Example: pursuit import pursuit.db tests/fixtures/corpus/documents.jsonl
+    """
+    from db.connect import open_db
+    from pursuit.importer import import_jsonl
+
+    db = open_db(db_path)
+    result = import_jsonl(db, jsonl_file, source)
+    db.close()
+    for _, reason in result.rejected:
+        click.echo(f"{jsonl_file}: rejected {reason}", err=True)
+    c = result.counts
+    click.echo(f"{jsonl_file}: new {c['new']}, changed {c['changed']}, "
+               f"unchanged {c['unchanged']}, rejected {c['rejected']}")
+
+
+@cli.command()
+@click.argument("db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--host", default=config.DEFAULT_HOST, show_default=True)
+@click.option("--port", default=config.DEFAULT_PORT, show_default=True, type=int)
+def serve(db_path: Path, host: str, port: int):
+    """Publish DB_PATH with Datasette (read-only) at http://127.0.0.1:8001/.
+
+    Example: pursuit serve pursuit.db --port 8001
+    """
+    from pursuit.publish import serve as serve_datasette
+
+    click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl+C to stop)")
+    serve_datasette(db_path, host, port)
+
+
+@cli.command()
+@click.option("--db", "db_path", type=DB_PATH, default=Path("demo.db"), show_default=True)
+@click.option("--no-serve", is_flag=True, help="Build the database and stop.")
+@click.option("--port", default=config.DEFAULT_PORT, show_default=True, type=int)
+def demo(db_path: Path, no_serve: bool, port: int):
+    """Build the demo database offline from bundled real data, then serve it.
+
+    The data: ParlParse Hansard XML recorded from TheyWorkForYou and 78 real texts of the
+    mission's key documents. Running it again changes nothing.
+
+    Example: pursuit demo --db demo.db
+    """
+    import subprocess
+
+    steps = [
+        ["crawl", str(db_path), "parlparse", "--load", str(config.DEMO_PARLPARSE)],
+        ["import", str(db_path), str(config.DEMO_CORPUS), "--source", "corpus"],
+    ]
+    for step in steps:
+        subprocess.run([sys.executable, "-m", "pursuit", *step], check=True)
+    if not no_serve:
+        from pursuit.publish import serve as serve_datasette
+
+        click.echo(f"Serving {db_path} at http://{config.DEFAULT_HOST}:{port}/ (Ctrl+C to stop)")
+        serve_datasette(db_path, config.DEFAULT_HOST, port)

@@ -1,0 +1,55 @@
+"""The base every pursuit spider shares: the crawl window, --load, --base-url and failure records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from scrapy import Spider
+from twisted.python.failure import Failure
+
+from spiders.items import Reject
+from spiders.parsing import parse_date
+
+DEFAULT_LOOKBACK_DAYS = 14
+
+
+class PursuitSpider(Spider):
+    """A spider with a date window, an optional local load path and an overridable base URL."""
+
+    default_base_url = ""
+
+    def __init__(
+        self,
+        db_path: str,
+        run_id: int | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        load: str | None = None,
+        base_url: str | None = None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.db_path = db_path
+        self.run_id = run_id
+        self.since = parse_date(since)
+        self.until = parse_date(until) or dt.date.today()
+        self.load = Path(load) if load else None
+        self.base_url = (base_url or self.default_base_url).rstrip("/") + "/"
+        self.download_failures = 0
+
+    def in_window(self, day: dt.date, since: dt.date | None) -> bool:
+        """Whether `day` lies in [since, until] (no lower bound when since is None)."""
+        return (since is None or day >= since) and day <= self.until
+
+    def failure_to_reject(self, failure: Failure) -> Reject:
+        """Turn a failed request (after its retries) into a Reject naming the URL and the error."""
+        self.download_failures += 1
+        request = failure.request if hasattr(failure, "request") else None
+        response = getattr(failure.value, "response", None)
+        url = request.url if request is not None else "(unknown URL)"
+        if response is not None:
+            reason = f"HTTP {response.status} after retries"
+        else:
+            reason = f"download failed: {failure.type.__name__}"
+        return Reject(self.name, url, reason, failure.getErrorMessage())
