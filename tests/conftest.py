@@ -25,7 +25,7 @@ class FixtureHandler(SimpleHTTPRequestHandler):
 
     server: FixtureServer
 
-    def do_GET(self):  # noqa: N802 - http.server's naming
+    def do_GET(self):
         """Record the hit, then fail it if a failure is queued for the path, else serve the file."""
         path = self.path.split("?")[0]
         self.server.hits[path] += 1
@@ -41,7 +41,7 @@ class FixtureHandler(SimpleHTTPRequestHandler):
             return
         super().do_GET()
 
-    def log_message(self, format, *args):  # noqa: A002 - http.server's signature
+    def log_message(self, format, *args):
         """Stay quiet in test output."""
 
 
