@@ -1,4 +1,4 @@
-"""Benchmark: crawl the recorded ParlParse files (from disk and over local HTTP); print files/s and passages/s.
+"""Benchmark: crawl the recorded ParlParse files from disk and over local HTTP; print files/s, passages/s.
 
 Appends its figures to bench/RESULTS.md. Run: .venv/bin/python bench/crawl_fixtures.py [--repeats 5]
 """
@@ -30,7 +30,7 @@ RESULTS = REPO / "bench" / "RESULTS.md"
 class QuietHandler(SimpleHTTPRequestHandler):
     """A file server that does not log each request."""
 
-    def log_message(self, format, *args):  # noqa: A002
+    def log_message(self, format, *args):
         """Stay quiet."""
 
 
