@@ -169,11 +169,10 @@ class _DayBuilder:
         if self.current is None:
             self.current = self._new_document(element, "")
         d, gid = self.day.directory, element.get("id", "")
-        no_speaker = element.get("nospeaker") == "true"
         uins = [p.get("qnum") for p in element.iter("p") if p.get("qnum")]
         passage = {
             "id": item_id(d, gid), "position": len(self.current["passages"]), "kind": kind,
-            "speaker_name": None if no_speaker else clean_text(element.get("speakername")) or None,
+            "speaker_name": clean_text(element.get("speakername")).rstrip(":") or None,
             "speaker_id": _short_id(element.get("speakerid")),
             "person_id": _short_id(element.get("person_id")),
             "party": None, "office": clean_text(element.get("speakeroffice")) or None,

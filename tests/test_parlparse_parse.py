@@ -70,6 +70,26 @@ def test_sections_are_titled_by_their_headings():
     assert all(len(d["passages"]) == 1 for d in parsed.documents)
 
 
+def test_modern_files_with_person_ids_and_crowd_interjections():
+    # Shape documented for files from about 2014 onwards (person_id, "Hon. Members:"); built by hand.
+    body = b"""<?xml version="1.0" encoding="utf-8"?>
+<publicwhip scraperversion="a" latest="yes">
+<major-heading id="uk.org.publicwhip/debate/2024-03-12a.100.0" nospeaker="true" colnum="100">
+Stalking</major-heading>
+<speech id="uk.org.publicwhip/debate/2024-03-12a.100.1" person_id="uk.org.publicwhip/person/25000"
+ speakername="Jess Phillips" colnum="100" time="12:31:00"><p pid="a.100.1/1">We will pursue them.</p></speech>
+<speech id="uk.org.publicwhip/debate/2024-03-12a.100.2" nospeaker="true" speakername="Hon. Members:"
+ colnum="100"><p pid="a.100.2/1">Hear, hear.</p></speech>
+</publicwhip>"""
+    day = match_file_name("debates2024-03-12a.xml")
+    (document,) = parse_day(body, day, "x").documents
+    minister, members = document["passages"]
+    assert (minister["person_id"], minister["speaker_id"]) == ("person/25000", None)
+    assert minister["speaker_name"] == "Jess Phillips" and minister["time"] == "12:31:00"
+    assert members["speaker_name"] == "Hon. Members" and members["text"] == "Hear, hear."
+    assert document["title"] == "Stalking"
+
+
 def test_external_entities_are_refused_not_fetched():
     body = (
         b'<?xml version="1.0"?><!DOCTYPE publicwhip [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
