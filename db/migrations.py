@@ -29,14 +29,14 @@ def _create_documents(db: sqlite_utils.Database) -> None:
 
 
 def _create_passages(db: sqlite_utils.Database) -> None:
-    """Passages: the citable units (a speech, a question, an answer, a paragraph)."""
+    """Passages: the citable units (a speech, a question, an answer, a paragraph), quote first."""
     db["passages"].create(
         {
-            "id": str, "document_id": str, "source": str, "position": int, "kind": str,
-            "speaker_name": str, "speaker_id": str, "person_id": str, "party": str,
-            "office": str, "column_number": str, "time": str, "date": str, "year": int,
-            "house": str, "document_kind": str, "document_title": str, "permalink": str,
-            "official_url": str, "text": str, "content_hash": str, "meta": str,
+            "id": str, "date": str, "speaker_name": str, "text": str, "document_title": str,
+            "house": str, "document_kind": str, "kind": str, "office": str, "party": str,
+            "column_number": str, "time": str, "permalink": str, "official_url": str,
+            "document_id": str, "source": str, "position": int, "year": int,
+            "speaker_id": str, "person_id": str, "content_hash": str, "meta": str,
         },
         pk="id",
         not_null={"document_id", "text"},
