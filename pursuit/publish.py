@@ -23,15 +23,22 @@ def load_metadata(db_path: str | Path, metadata_file: Path = config.METADATA_FIL
     return metadata
 
 
+def plugins_dir() -> Path | None:
+    """The folder of pursuit's Datasette plugins, or None while it holds none."""
+    folder = config.DATASETTE_DIR / "plugins"
+    return folder if folder.is_dir() and any(folder.glob("*.py")) else None
+
+
 def datasette_argv(db_path: str | Path, metadata_path: Path, host: str, port: int) -> list[str]:
     """Command-line arguments for `datasette serve` on this database, read-only, on `host`."""
     argv = [
         "serve", str(db_path), "--host", host, "--port", str(port),
         "--metadata", str(metadata_path),
         "--template-dir", str(config.DATASETTE_DIR / "templates"),
-        "--plugins-dir", str(config.DATASETTE_DIR / "plugins"),
         "--static", f"static:{config.DATASETTE_DIR / 'static'}",
     ]
+    if plugins_dir():
+        argv += ["--plugins-dir", str(plugins_dir())]
     for name, value in config.DATASETTE_SETTINGS.items():
         argv += ["--setting", name, value]
     return argv

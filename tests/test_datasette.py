@@ -17,7 +17,7 @@ from datasette.cli import Setting
 from datasette.utils import tilde_encode
 
 from pursuit import config
-from pursuit.publish import load_metadata
+from pursuit.publish import load_metadata, plugins_dir
 
 OPL_LINE = "Contains Parliamentary information licensed under the Open Parliament Licence v3.0."
 OGL_LINE = "Contains public sector information licensed under the Open Government Licence v3.0."
@@ -57,7 +57,7 @@ def get(demo_db):
         files=[str(demo_db)],
         metadata=load_metadata(demo_db),
         template_dir=str(config.DATASETTE_DIR / "templates"),
-        plugins_dir=str(config.DATASETTE_DIR / "plugins"),
+        plugins_dir=str(plugins_dir()) if plugins_dir() else None,
         static_mounts=[("static", str(config.DATASETTE_DIR / "static"))],
         settings=settings,
     )
