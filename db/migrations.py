@@ -9,6 +9,7 @@ from pathlib import Path
 import sqlite_utils
 
 from db import shape
+from db.tagging import create_tagging_tables
 
 Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
 
@@ -95,6 +96,7 @@ MIGRATIONS: list[Migration] = [
     ("0003_bookkeeping", _create_bookkeeping),
     ("0004_indexes", shape.ensure_indexes),
     ("0005_passages_fts", shape.ensure_fts),
+    ("0006_tagging", create_tagging_tables),
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 
@@ -118,6 +119,125 @@ def import_(db_path: Path, jsonl_file: Path, source: str):
                f"unchanged {c['unchanged']}, rejected {c['rejected']}")
 
 
+def _embedder(model: str | None, fake: bool = False):
+    """The configured sentence embedder (the deterministic fake only when asked for)."""
+    from nlp.embed import HashingEmbedder, SentenceTransformerEmbedder
+
+    return HashingEmbedder() if fake else SentenceTransformerEmbedder(model)
+
+
+def _heads(path: Path | None):
+    """Learned heads from a file, or the bundled ones."""
+    from nlp.heads import DEFAULT_PATH, load_heads
+
+    return load_heads(path or DEFAULT_PATH)
+
+
+MODEL_OPTION = click.option("--model", envvar="PURSUIT_EMBEDDING_MODEL",
+                            help="Sentence-transformers model name or path (default: bundled MiniLM).")
+HEADS_OPTION = click.option("--heads", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                            help="Learned heads file (default: nlp/model/heads.npz).")
+
+
+@cli.command()
+@click.argument("db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@MODEL_OPTION
+@HEADS_OPTION
+@click.option("--batch-size", default=200, show_default=True, help="Passages per transaction.")
+def tag(db_path: Path, model, heads, batch_size: int):
+    """Tag every new or changed passage in DB_PATH: sentences, topic mentions, commitments, embeddings.
+
+    Only passages whose text changed since they were last tagged (or tagged by another version of
+    the tagger) are processed, so a second run does nothing. Each mention records its method
+    (rule or semantic), score and reason.
+
+    Example: pursuit tag pursuit.db
+    """
+    from db.connect import open_db
+    from db.tagging import count_pending
+    from pursuit.tagging import tag_database, tagger_version
+
+    db = open_db(db_path)
+    learned = _heads(heads)
+    pending = count_pending(db, tagger_version(learned))
+    with click.progressbar(length=pending, label="tagging passages", file=sys.stderr,
+                           show_pos=True) as bar:
+        run = tag_database(db, _embedder(model), learned, batch_size, progress=bar.update)
+    db.close()
+    click.echo(f"{db_path}: tagged {run.passages} passages, {run.sentences} sentences, "
+               f"{run.mentions} mentions; embedded {run.embedded} new sentences, reused {run.reused}")
+
+
+@cli.command()
+@MODEL_OPTION
+@HEADS_OPTION
+def classify(model, heads):
+    """Classify JSON lines from stdin: each needs `id` and `text`; one JSON line out per line in.
+
+    Output: {"id", "topics": [...], "commitment": true|false, "reasons": {...}}. A bad input line
+    gives a line with an "error" field (and a message on stderr); the others go on.
+
+    Example: pursuit classify < sentences.jsonl > tags.jsonl
+    """
+    from nlp.tag import Tagger
+    from pursuit.classifying import classify_stream
+
+    tagger = Tagger(_embedder(model), _heads(heads))
+    for record, error in classify_stream(tagger, sys.stdin):
+        if error:
+            click.echo(error, err=True)
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
+@cli.command()
+@click.argument("gold_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@MODEL_OPTION
+@HEADS_OPTION
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the report as JSON to this file.")
+def evaluate(gold_path: Path, model, heads, json_out):
+    """Score the tagger on GOLD_PATH (JSON lines with text, topics, commitment).
+
+    Prints precision, recall and F1 per topic, the topics' macro-F1 and commitment F1.
+
+    Example: pursuit evaluate tests/fixtures/nlp/gold.jsonl --json report.json
+    """
+    from nlp.evaluate import format_table
+    from nlp.tag import Tagger
+    from pursuit.classifying import evaluate_file
+
+    report = evaluate_file(Tagger(_embedder(model), _heads(heads)), gold_path)
+    click.echo(format_table(report))
+    if json_out:
+        json_out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
+@cli.command()
+@click.option("--data", "data_paths", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Labelled JSON lines to learn from (default: every nlp/data/*.jsonl).")
+@MODEL_OPTION
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the heads.")
+def train(data_paths, model, out):
+    """Fit the semantic tagger's heads on labelled sentences and the taxonomy's examples.
+
+    Thresholds are calibrated per topic on five-fold out-of-fold predictions. Run it after
+    editing nlp/taxonomy.yml or the labelled data; it rewrites nlp/model/heads.npz.
+
+    Example: pursuit train --data nlp/data/train.jsonl
+    """
+    from nlp.heads import DEFAULT_PATH
+    from nlp.train import DATA_DIR, train_heads
+
+    paths = list(data_paths) or sorted(DATA_DIR.glob("*.jsonl"))
+    heads = train_heads(paths, _embedder(model))
+    heads.save(out or DEFAULT_PATH)
+    thresholds = ", ".join(f"{t}={v:.2f}" for t, v in zip([*heads.topics, "commitment"], heads.thresholds,
+                                                          strict=True))
+    click.echo(f"trained on {heads.meta['sentences']} sentences and {heads.meta['examples']} examples; "
+               f"thresholds: {thresholds}; wrote {out or DEFAULT_PATH}")
+
+
 @cli.command()
 @click.argument("db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--host", default=config.DEFAULT_HOST, show_default=True)
@@ -136,12 +256,13 @@ def serve(db_path: Path, host: str, port: int):
 @cli.command()
 @click.option("--db", "db_path", type=DB_PATH, default=Path("demo.db"), show_default=True)
 @click.option("--no-serve", is_flag=True, help="Build the database and stop.")
+@click.option("--no-tag", is_flag=True, help="Skip topic tagging (the slowest step, about a minute).")
 @click.option("--port", default=config.DEFAULT_PORT, show_default=True, type=int)
-def demo(db_path: Path, no_serve: bool, port: int):
+def demo(db_path: Path, no_serve: bool, no_tag: bool, port: int):
     """Build the demo database offline from bundled real data, then serve it.
 
     The data: ParlParse Hansard XML recorded from TheyWorkForYou and 78 real texts of the
-    mission's key documents. Running it again changes nothing.
+    mission's key documents, tagged for topics and commitments. Running it again changes nothing.
 
     Example: pursuit demo --db demo.db
     """
@@ -151,6 +272,8 @@ def demo(db_path: Path, no_serve: bool, port: int):
         ["crawl", str(db_path), "parlparse", "--load", str(config.DEMO_PARLPARSE)],
         ["import", str(db_path), str(config.DEMO_CORPUS), "--source", "corpus"],
     ]
+    if not no_tag:
+        steps.append(["tag", str(db_path)])
     for step in steps:
         subprocess.run([sys.executable, "-m", "pursuit", *step], check=True)
     if not no_serve:

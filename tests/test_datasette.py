@@ -24,9 +24,9 @@ OGL_LINE = "Contains public sector information licensed under the Open Governmen
 OPL_URL = "https://www.parliament.uk/site-information/copyright-parliament/open-parliament-licence/"
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 TABLES = ["documents", "passages", "revisions", "crawl_runs", "crawl_state", "rejects", "redirects",
-          "division_votes"]
-HIDDEN = ["_migrations", "passages_fts", "passages_fts_config", "passages_fts_data", "passages_fts_docsize",
-          "passages_fts_idx"]
+          "division_votes", "mentions", "sentences", "embeddings", "passage_tags"]
+HIDDEN = ["_migrations"] + [f"{table}_fts{suffix}" for table in ("passages", "sentences")
+                            for suffix in ("", "_config", "_data", "_docsize", "_idx")]
 FACETS = ["house", "document_kind", "speaker_name", "year"]
 
 

@@ -1,0 +1,126 @@
+"""Commitment cues: does a sentence pledge future action, who pledges it, and what shows it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ACTORS = [
+    ("government", r"we|i|this government|the government|government|ministers|the minister|my department"
+                   r"|the department|the home office|home office|the ministry of justice|the home secretary"
+                   r"|the prime minister|the secretary of state|the justice secretary|the attorney general"
+                   r"|the safeguarding minister|the uk government|hm government|the treasury"),
+    ("police", r"the police|police|police forces|forces|every force|all forces|each force|the force"
+               r"|chief constables|officers|policing|the met|the metropolitan police|[a-z]+ police"
+               r"|the national police chiefs'? council|the npcc|npcc|the national lead"
+               r"|the college of policing|the college"),
+    ("public body", r"the cps|the crown prosecution service|prosecutors|probation|the probation service"
+                    r"|hmicfrs|the inspectorate|the iopc|local authorities|councils|the commissioner"
+                    r"|the domestic abuse commissioner|the victims'? commissioner|pccs|the pcc"
+                    r"|police and crime commissioners|the nhs|courts|the courts|the centre"),
+]
+PLEDGE = (
+    r"will|'ll|shall|(?:am|are|is|'re|'m) going to|(?:am|are|is|'re) to"
+    r"|(?:am|are|is|remain|remains|'re|'m|have|has|have been|has been)(?: \w+ly)? committed(?: to)?"
+    r"|commits? to|pledges? to|pledged|promises? to|promised to|undertakes? to|undertake to|intends? to"
+    r"|plans? to|(?:am|are|is|'re|'m) determined to|aims? to|(?:are|is) aiming to|(?:are|is) set to"
+    r"|(?:am|are|is|'re|'m) (?:(?:also|now|today|currently|already) )?(?:proposing|legislating|introducing"
+    r"|bringing forward|launching)"
+    r"|proposes? to|want to|wants to|can confirm(?: today| now)? that|(?:am|are|is) pleased to announce"
+)
+# Words allowed between the actor and the pledge: adverbs, "also", a parenthesis between commas.
+BETWEEN = (
+    r"(?:\s*,[^.;:?!,]{1,60},|\s*\([^()]{1,40}\)|\s+(?:also|now|soon|further|therefore|today|still|all|both|each|then|together"
+    r"|jointly|collectively|ourselves|themselves|urgently|immediately|certainly|absolutely|fully|firmly"
+    r"|clearly|always|never|not|really|very|too|in turn|as a result|in future|in the future)){0,3}"
+)
+ACTOR_PLEDGE = re.compile(
+    rf"\b(?P<actor>{'|'.join(f'(?:{pattern})' for _, pattern in ACTORS)}){BETWEEN}\s+(?P<pledge>{PLEDGE})\b",
+    re.IGNORECASE,
+)
+PRIORITY = re.compile(
+    r"\b(?:(?:my|our|this government'?s|the government'?s|the home secretary'?s|the prime minister'?s)"
+    r"(?: \w+)? (?:top |first |number one |key |absolute )?priorit(?:y|ies)"
+    r"|(?:a|the) (?:top |national )?(?:policing )?priority for (?:this|the) government"
+    r"|(?:a|the) national policing priority|^pledge to|(?:includes|including|our|this) commitment to"
+    r"|(?:^|, )there will be (?:a|an|new|more|additional|further|extra|\d|£)"
+    r"|manifesto commitment|mission to)\b",
+    re.IGNORECASE,
+)
+PROCEDURAL = re.compile(
+    r"\b(?:i|we) (?:will|shall|'ll) (?:also |now |not |briefly )*"
+    r"(?:give way|be brief|come (?:on )?to|turn to|"
+    r"not detain|say|end|conclude|quote|repeat|return to|finish|leave it there|be interested|see|hear|listen|"
+    r"read|make a statement|speak to|cite|concentrate on|cause a division|move|deal with|respond to|touch on|"
+    r"address (?:the|this|that|those)|be very surprised|be grateful|refer to|explain why)\b"
+    r"|\b(?:i|we) (?:am |are )?(?:want|wish|going) to (?:express|thank|pay tribute|say|put on record|"
+    r"place on record|congratulate|welcome|begin|start|end|conclude|make a|speak|ask)\b",
+    re.IGNORECASE,
+)
+QUESTION = re.compile(
+    r"^(?:to ask|will|would|does|do|did|can|could|is|are|has|have|what|when|why|how|whether|which|who)\b"
+    r"[^.]*\?\s*$|\?\s*$",
+    re.IGNORECASE,
+)
+DEMAND = re.compile(
+    r"\b(?:must|should|ought to|needs? to|calls? on|calling on|urges?|urging|demands?|recommends?|"
+    r"is asking|are asking)\b",
+    re.IGNORECASE,
+)
+CONDITIONAL = re.compile(r"\b(?:would|could|might|may)\b", re.IGNORECASE)
+PASSIVE_FUTURE = re.compile(
+    r"\bwill (?:now |soon |also |then |shortly |automatically |be able to |face |receive |get )"
+    r"|\bwill (?:now |soon |also |then |shortly |automatically )?be (?:\w+ly )?(?:\w+ed|made|given|set|put|"
+    r"built|taken|brought|held|kept|run|done|shown|seen|known|paid|met|led|sent|told|spent|undertaken)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """The verdict on one sentence: pledge or not, the actor, the cue words and the features."""
+
+    is_commitment: bool
+    actor: str | None
+    cue: str | None
+    reason: str
+    features: tuple[float, ...]
+
+
+FEATURE_NAMES = ("actor_pledge", "passive_future", "question", "demand", "conditional", "procedural")
+
+
+def actor_kind(actor: str) -> str:
+    """Which kind of body an actor phrase names: government, police or public body."""
+    for kind, pattern in ACTORS:
+        if re.fullmatch(pattern, actor, re.IGNORECASE):
+            return kind
+    return "public body"
+
+
+def detect_commitment(text: str) -> Commitment:
+    """Apply the pledge rules to one sentence."""
+    pledge = ACTOR_PLEDGE.search(text) or PRIORITY.search(text)
+    passive = PASSIVE_FUTURE.search(text)
+    question = bool(QUESTION.search(text.strip()))
+    procedural = bool(PROCEDURAL.search(text))
+    demand_match = DEMAND.search(text)
+    demand = bool(demand_match) and not (pledge and pledge.start() < demand_match.start())
+    conditional = bool(CONDITIONAL.search(text)) and not pledge
+    flags = (bool(pledge), bool(passive), question, demand, conditional, procedural)
+    features = tuple(float(flag) for flag in flags)
+    if question:
+        return Commitment(False, None, None, "a question, not a pledge", features)
+    if pledge and not procedural:
+        actor = pledge.groupdict().get("actor")
+        kind = actor_kind(actor) if actor else "government"
+        return Commitment(True, kind, pledge.group(0), f"pledge: “{pledge.group(0)}”", features)
+    if procedural:
+        return Commitment(False, None, None, "procedural remark in debate", features)
+    if demand:
+        reason = f"a demand or recommendation: “{demand_match.group(0)}”"
+        return Commitment(False, None, None, reason, features)
+    if passive:
+        reason = f"future action without a stated actor: “{passive.group(0)}”"
+        return Commitment(False, None, passive.group(0), reason, features)
+    return Commitment(False, None, None, "no pledge language", features)

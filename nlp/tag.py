@@ -1,0 +1,130 @@
+"""Tag texts: split into sentences, apply rules and the semantic heads, explain every tag."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nlp.commitments import Commitment, detect_commitment
+from nlp.components import hits_in
+from nlp.embed import Embedder
+from nlp.heads import Heads, HeadsError, load_heads
+from nlp.pipeline import build_pipeline
+from nlp.semantic import WHOLE_TEXT, Unit, register
+from nlp.taxonomy import load_taxonomy
+
+TAGGER_VERSION = "1"
+ANCHOR_SIMILARITY = 0.75  # this close to one of a topic's own example sentences is that topic
+
+
+@dataclass
+class TopicTag:
+    """One topic on one sentence: how it was found, its score, and why."""
+
+    topic: str
+    method: str
+    score: float
+    reason: str
+
+
+@dataclass
+class TaggedSentence:
+    """A sentence (or whole text) with its offsets, topics, commitment verdict and vector."""
+
+    start: int
+    end: int
+    text: str
+    topics: list[TopicTag] = field(default_factory=list)
+    commitment: bool = False
+    commitment_score: float = 0.0
+    commitment_reason: str = ""
+    actor: str | None = None
+    vector: np.ndarray | None = None
+
+
+class Tagger:
+    """The one code path behind `pursuit tag` and `pursuit classify`."""
+
+    def __init__(self, embedder: Embedder, heads: Heads | None = None, taxonomy_path: str | None = None,
+                 batch_size: int = 64):
+        self.taxonomy = load_taxonomy(taxonomy_path) if taxonomy_path else load_taxonomy()
+        self.heads = heads or load_heads()
+        if self.heads.topics != self.taxonomy.ids():
+            raise HeadsError(
+                f"the learned heads cover {self.heads.topics} but the taxonomy has {self.taxonomy.ids()}; "
+                "run `pursuit train` after editing the taxonomy"
+            )
+        trained_with = self.heads.meta.get("embedder")
+        if trained_with and trained_with != embedder.name:
+            raise HeadsError(f"the learned heads were trained on {trained_with!r} embeddings, "
+                             f"not {embedder.name!r}; run `pursuit train` with this model")
+        self.embedder = embedder
+        self.batch_size = batch_size
+        self.key = f"tagger-{id(self)}"
+        register(self.key, embedder, self.heads)
+        self.nlp = build_pipeline(taxonomy_path, semantic_key=self.key)
+
+    def tag_texts(self, texts: Iterable[str]) -> Iterator[list[TaggedSentence]]:
+        """Each text's sentences, tagged."""
+        yield from self._run(self.nlp.make_doc(t) for t in texts)
+
+    def classify(self, texts: Iterable[str]) -> Iterator[TaggedSentence]:
+        """Each text tagged as one unit (for sentence-level input)."""
+        for units in self._run(self._whole(texts)):
+            yield units[0] if units else TaggedSentence(0, 0, "")
+
+    def _whole(self, texts: Iterable[str]):
+        """Docs marked to be scored as a single unit."""
+        for text in texts:
+            doc = self.nlp.make_doc(text)
+            doc.user_data[WHOLE_TEXT] = True
+            yield doc
+
+    def _run(self, docs) -> Iterator[list[TaggedSentence]]:
+        """Run the pipeline over docs and turn each doc's units into tagged sentences."""
+        for doc in self.nlp.pipe(docs, batch_size=self.batch_size):
+            yield [self._explain(doc, unit) for unit in doc._.units or []]
+
+    def _explain(self, doc, unit: Unit) -> TaggedSentence:
+        """Decide topics and commitment for one unit and record the reasons."""
+        hits = hits_in(doc, unit.start_char, unit.end_char)
+        sentence = TaggedSentence(unit.start_char, unit.end_char, unit.text, vector=unit.vector)
+        for index, topic in enumerate(self.heads.topics):
+            tag = self._topic_tag(topic, index, unit, [h for h in hits if h.topic == topic])
+            if tag:
+                sentence.topics.append(tag)
+        commitment = (doc._.commitments or {}).get(unit.start_char) or detect_commitment(unit.text)
+        self._decide_commitment(sentence, unit, commitment)
+        return sentence
+
+    def _topic_tag(self, topic: str, index: int, unit: Unit, hits) -> TopicTag | None:
+        """A rule hit tags the topic outright; otherwise the head's probability must pass its threshold."""
+        probability = float(unit.probabilities[index])
+        if hits:
+            words = ", ".join(dict.fromkeys(f"“{h.text}”" for h in hits))
+            return TopicTag(topic, "rule", max(probability, 0.5), f"matched {words}")
+        if probability >= self.heads.thresholds[index]:
+            example, similarity = self.heads.nearest_example(unit.vector, index)
+            reason = f"semantic: p={probability:.2f}; nearest example “{example}” (cosine {similarity:.2f})"
+            return TopicTag(topic, "semantic", probability, reason)
+        anchor, similarity = self.heads.nearest_example(unit.vector, index, anchors_only=True)
+        if similarity >= ANCHOR_SIMILARITY:
+            reason = f"semantic: close to the taxonomy's example “{anchor}” (cosine {similarity:.2f})"
+            return TopicTag(topic, "semantic", similarity, reason)
+        return None
+
+    def _decide_commitment(self, sentence: TaggedSentence, unit: Unit, cue: Commitment) -> None:
+        """Pledge rules decide when they fire; the commitment head decides the unclear rest."""
+        probability = float(unit.probabilities[-1])
+        sentence.commitment_score = probability
+        if cue.is_commitment:
+            sentence.commitment, sentence.actor, sentence.commitment_reason = True, cue.actor, cue.reason
+        elif cue.features[2] or cue.features[5]:  # questions and procedural remarks are never pledges
+            sentence.commitment_reason = cue.reason
+        elif probability >= self.heads.thresholds[-1]:
+            sentence.commitment = True
+            sentence.commitment_reason = f"semantic: p={probability:.2f}; {cue.reason}"
+        else:
+            sentence.commitment_reason = cue.reason

@@ -1,0 +1,142 @@
+"""Fit the learned heads on labelled sentences plus the taxonomy's examples, calibrating thresholds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from nlp.commitments import detect_commitment
+from nlp.components import hits_in
+from nlp.embed import Embedder
+from nlp.features import feature_vector
+from nlp.heads import Heads
+from nlp.labelled import Labelled, read_labelled
+from nlp.pipeline import build_pipeline
+from nlp.taxonomy import Taxonomy, load_taxonomy
+
+DATA_DIR = Path(__file__).parent / "data"
+REGULARISATION = 1.0
+MIN_LABELLED_POSITIVES = 15   # below this, a topic's semantic tagger is trusted only when very sure
+SPARSE_TOPIC_FLOOR = 0.9
+THRESHOLD_GRID = np.round(np.arange(0.2, 0.95, 0.025), 3)
+
+
+def featurise(texts: list[str], embedder: Embedder, taxonomy: Taxonomy, taxonomy_path: str | None):
+    """Feature rows, rule-hit masks, pledge-rule verdicts and vectors for whole texts."""
+    language = build_pipeline(taxonomy_path)
+    topics = taxonomy.ids()
+    vectors = embedder.encode(texts)
+    rows, hit_masks, pledges, never = [], [], [], []
+    for doc, vector in zip(language.pipe(texts), vectors, strict=True):
+        hits = hits_in(doc, 0, len(doc.text))
+        cue = detect_commitment(doc.text)
+        rows.append(feature_vector(vector, topics, hits, cue))
+        hit_masks.append([any(h.topic == t for h in hits) for t in topics])
+        pledges.append(cue.is_commitment)
+        never.append(bool(cue.features[2] or cue.features[5]))
+    return np.array(rows), np.array(hit_masks), np.array(pledges), np.array(never), vectors
+
+
+def fit(features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float]:
+    """A class-balanced logistic regression; a constant head when one class is missing."""
+    if labels.min() == labels.max():
+        return np.zeros(features.shape[1]), (8.0 if labels[0] else -8.0)
+    model = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=5000)
+    model.fit(features, labels)
+    return model.coef_[0], float(model.intercept_[0])
+
+
+def out_of_fold(features: np.ndarray, labels: np.ndarray, seed: int = 13) -> np.ndarray:
+    """Five-fold out-of-fold probabilities, for calibrating a threshold without peeking."""
+    probabilities = np.zeros(len(labels))
+    folds = min(5, int(labels.sum()), int((1 - labels).sum()))
+    if folds < 2:
+        return np.full(len(labels), float(labels.mean()))
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(features, labels):
+        weights, bias = fit(features[train], labels[train])
+        probabilities[test] = 1 / (1 + np.exp(-(features[test] @ weights + bias)))
+    return probabilities
+
+
+def f1(predicted: np.ndarray, labels: np.ndarray) -> float:
+    """F1 of boolean predictions."""
+    tp = float((predicted & labels).sum())
+    return 2 * tp / max(1.0, float(predicted.sum() + labels.sum()))
+
+
+def best_threshold(
+    probabilities: np.ndarray, labels: np.ndarray, forced: np.ndarray, blocked: np.ndarray
+) -> float:
+    """The threshold maximising F1 when rule verdicts force yes (forced) or no (blocked)."""
+    scores = [f1((forced | (probabilities >= t)) & ~blocked, labels) for t in THRESHOLD_GRID]
+    return float(THRESHOLD_GRID[int(np.argmax(scores))])
+
+
+def calibrated_threshold(features: np.ndarray, labels: np.ndarray, rule_hits: np.ndarray,
+                         labelled_positives: int) -> float:
+    """The out-of-fold best threshold, raised for topics with too few labelled sentences to trust."""
+    none = np.zeros(len(labels), dtype=bool)
+    threshold = best_threshold(out_of_fold(features, labels), labels, rule_hits, none)
+    return threshold if labelled_positives >= MIN_LABELLED_POSITIVES else max(threshold, SPARSE_TOPIC_FLOOR)
+
+
+def training_rows(paths: list[Path], taxonomy: Taxonomy) -> tuple[list[Labelled], list[tuple[str, str]]]:
+    """Labelled sentences from every file, and the taxonomy's example sentences with their topic."""
+    labelled = [row for path in paths for row in read_labelled(path, taxonomy.ids())]
+    examples = [(text, topic.id) for topic in taxonomy.topics for text in topic.examples]
+    return labelled, examples
+
+
+def files_digest(paths: list[Path]) -> str:
+    """SHA-256 over the named files' bytes, in order."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
+def train_heads(paths: list[Path] | Path, embedder: Embedder, taxonomy_path: str | None = None) -> Heads:
+    """Fit every head and calibrate its threshold on out-of-fold predictions."""
+    paths = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
+    taxonomy = load_taxonomy(taxonomy_path) if taxonomy_path else load_taxonomy()
+    topics = taxonomy.ids()
+    labelled, examples = training_rows(paths, taxonomy)
+    texts = [row.text for row in labelled] + [text for text, _ in examples]
+    features, hit_masks, pledges, never, vectors = featurise(texts, embedder, taxonomy, taxonomy_path)
+    topic_labels = np.array(
+        [[t in row.topics for t in topics] for row in labelled]
+        + [[t == topic for t in topics] for _, topic in examples]
+    )
+    weights, biases, thresholds = [], [], []
+    for index in range(len(topics)):
+        labels = topic_labels[:, index]
+        w, b = fit(features, labels)
+        weights.append(w)
+        biases.append(b)
+        thresholds.append(taxonomy.topics[index].threshold or calibrated_threshold(
+            features, labels, hit_masks[:, index], labelled_positives=int(labels[: len(labelled)].sum())))
+    n = len(labelled)
+    commitment_labels = np.array([row.commitment for row in labelled])
+    w, b = fit(features[:n], commitment_labels)
+    weights.append(w)
+    biases.append(b)
+    thresholds.append(best_threshold(out_of_fold(features[:n], commitment_labels), commitment_labels,
+                                     pledges[:n], never[:n] & ~pledges[:n]))
+    return Heads(
+        topics=topics, weights=np.array(weights, dtype=np.float32), bias=np.array(biases, dtype=np.float32),
+        thresholds=np.array(thresholds, dtype=np.float32), example_texts=texts,
+        example_labels=topic_labels.astype(np.int8), example_vectors=vectors,
+        example_is_anchor=np.arange(len(texts)) >= n,
+        meta={
+            "embedder": embedder.name, "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "training_files": [p.name for p in paths],
+            "training_sha256": files_digest(paths),
+            "taxonomy_sha256": hashlib.sha256(taxonomy.path.read_bytes()).hexdigest(),
+            "sentences": n, "examples": len(examples),
+        },
+    )

@@ -1,0 +1,64 @@
+"""`pursuit classify` and `pursuit evaluate`: JSON lines in, topics and commitments out, scored."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from nlp.evaluate import score
+from nlp.labelled import read_labelled
+from nlp.tag import TaggedSentence, Tagger
+
+CHUNK = 256
+
+
+def result_record(item_id: Any, tagged: TaggedSentence) -> dict[str, Any]:
+    """The output contract: id, topics, commitment and the reasons for each."""
+    reasons: dict[str, Any] = {
+        tag.topic: {"method": tag.method, "score": round(tag.score, 4), "reason": tag.reason}
+        for tag in tagged.topics
+    }
+    reasons["commitment"] = {
+        "score": round(tagged.commitment_score, 4), "reason": tagged.commitment_reason, "actor": tagged.actor,
+    }
+    return {"id": item_id, "topics": [t.topic for t in tagged.topics], "commitment": tagged.commitment,
+            "reasons": reasons}
+
+
+def parse_input(number: int, line: str) -> tuple[Any, str | None, str | None]:
+    """(id, text, error) for one input line."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        return None, None, f"line {number}: not JSON ({error})"
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str) or "id" not in record:
+        return (record.get("id") if isinstance(record, dict) else None), None, \
+            f"line {number}: needs an 'id' and a string 'text'"
+    return record["id"], record["text"], None
+
+
+def classify_stream(tagger: Tagger, lines: Iterable[str]) -> Iterator[tuple[dict[str, Any], str | None]]:
+    """One output record per non-blank input line, in order, with an error message where the input was bad."""
+    numbered = ((n, line) for n, line in enumerate(lines, start=1) if line.strip())
+    while chunk := list(islice(numbered, CHUNK)):
+        parsed = [parse_input(n, line) for n, line in chunk]
+        good = [text for _, text, error in parsed if error is None]
+        results = iter(tagger.classify(good))
+        for item_id, _, error in parsed:
+            if error is None:
+                yield result_record(item_id, next(results)), None
+            else:
+                yield {"id": item_id, "topics": [], "commitment": False, "error": error}, error
+
+
+def evaluate_file(tagger: Tagger, gold_path) -> dict[str, Any]:
+    """Classify every gold sentence and score the result."""
+    gold = read_labelled(gold_path, tagger.heads.topics)
+    predicted = list(tagger.classify([row.text for row in gold]))
+    return score(
+        tagger.heads.topics,
+        [(set(row.topics), row.commitment) for row in gold],
+        [({t.topic for t in p.topics}, p.commitment) for p in predicted],
+    )

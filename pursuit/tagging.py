@@ -1,0 +1,86 @@
+"""Compose nlp/ and db/: tag every passage that changed, writing sentences, mentions and embeddings."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from db import tagging as store
+from nlp.embed import CachedEmbedder, Embedder, from_blob, text_hash, to_blob
+from nlp.heads import Heads
+from nlp.tag import TAGGER_VERSION, TaggedSentence, Tagger
+from nlp.taxonomy import DEFAULT_PATH as DEFAULT_TAXONOMY
+
+
+@dataclass
+class TagRun:
+    """What a tagging run did."""
+
+    passages: int
+    sentences: int
+    mentions: int
+    embedded: int
+    reused: int
+
+
+def tagger_version(heads: Heads, taxonomy_path: Path = DEFAULT_TAXONOMY) -> str:
+    """Changes whenever the code version, the learned heads or the taxonomy change."""
+    parts = [TAGGER_VERSION, heads.meta.get("training_sha256", ""), heads.meta.get("taxonomy_sha256", ""),
+             heads.meta.get("embedder", ""), hashlib.sha256(taxonomy_path.read_bytes()).hexdigest()]
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
+
+
+def database_embedder(db, inner: Embedder) -> CachedEmbedder:
+    """An embedder that reuses and stores vectors in the `embeddings` table."""
+    def lookup(hashes: list[str]) -> dict[str, np.ndarray]:
+        return {h: from_blob(b) for h, b in store.known_vectors(db, inner.name, hashes).items()}
+
+    def remember(vectors: dict[str, np.ndarray]) -> None:
+        store.save_embeddings(db, inner.name, {h: to_blob(v) for h, v in vectors.items()})
+
+    return CachedEmbedder(inner, lookup, remember)
+
+
+def sentence_rows(passage: dict, tagged: list[TaggedSentence]) -> tuple[list[dict], list[dict]]:
+    """Rows for `sentences` and `mentions` from one passage's tagged sentences."""
+    facets = {k: passage[k] for k in ("date", "year", "speaker_name", "house", "document_kind")}
+    sentences, mentions = [], []
+    for position, sentence in enumerate(tagged):
+        sentence_id = f"{passage['id']}#s{position + 1}"
+        sentences.append({
+            "id": sentence_id, "passage_id": passage["id"], "position": position,
+            "start": sentence.start, "end": sentence.end, "text": sentence.text,
+            "text_hash": text_hash(sentence.text), "topics": ",".join(t.topic for t in sentence.topics),
+            "commitment": int(sentence.commitment), "commitment_score": round(sentence.commitment_score, 4),
+            "commitment_reason": sentence.commitment_reason, "actor": sentence.actor, **facets,
+        })
+        mentions += [
+            {"sentence_id": sentence_id, "topic": tag.topic, "passage_id": passage["id"],
+             "method": tag.method, "score": round(tag.score, 4), "reason": tag.reason, **facets}
+            for tag in sentence.topics
+        ]
+    return sentences, mentions
+
+
+def tag_database(db, embedder: Embedder, heads: Heads | None = None, batch_size: int = 200,
+                 progress=None) -> TagRun:
+    """Tag pending passages in batches, one transaction per batch; memory stays flat."""
+    cached = database_embedder(db, embedder)
+    tagger = Tagger(cached, heads)
+    version = tagger_version(tagger.heads, tagger.taxonomy.path)
+    counts: Counter[str] = Counter()
+    for batch in store.pending_passages(db, version, batch_size):
+        tagged = list(tagger.tag_texts(row["text"] for row in batch))
+        with db.atomic():
+            for passage, sentences in zip(batch, tagged, strict=True):
+                sentence_rows_, mention_rows = sentence_rows(passage, sentences)
+                store.save_passage_tags(db, passage, sentence_rows_, mention_rows, version)
+                counts.update(sentences=len(sentence_rows_), mentions=len(mention_rows))
+        counts["passages"] += len(batch)
+        if progress:
+            progress(len(batch))
+    return TagRun(counts["passages"], counts["sentences"], counts["mentions"], cached.computed, cached.reused)

@@ -1,0 +1,175 @@
+"""Topic rules, commitment cues, the learned heads and evaluation, on real sentences from the fixtures."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+from conftest import CORPUS
+
+from nlp.commitments import detect_commitment
+from nlp.embed import HashingEmbedder
+from nlp.evaluate import format_table, score
+from nlp.tag import Tagger
+from nlp.taxonomy import TaxonomyError, load_taxonomy
+from nlp.train import DATA_DIR, train_heads
+
+LORDS_DV = (
+    "Research shows that domestic violence often rears its head when women are pregnant and that it "
+    "often accelerates in the months before the arrival of a newborn."
+)
+
+
+@pytest.fixture(scope="module")
+def fake_tagger():
+    """A tagger whose heads were fitted, here and now, on the bundled data with the hashing embedder."""
+    embedder = HashingEmbedder()
+    heads = train_heads(sorted(DATA_DIR.glob("*.jsonl")), embedder)
+    return Tagger(embedder, heads)
+
+
+def topics_of(tagger: Tagger, text: str) -> dict[str, object]:
+    """Topic id -> tag for a text classified as one unit."""
+    (result,) = tagger.classify([text])
+    return {tag.topic: tag for tag in result.topics}
+
+
+def test_bundled_taxonomy_has_the_six_topics_with_rules_and_examples():
+    taxonomy = load_taxonomy()
+    assert taxonomy.ids() == [
+        "perpetrator_pursuit",
+        "stalking",
+        "domestic_abuse",
+        "vawg_general",
+        "serious_violence_duty",
+        "professional_training_accountability",
+    ]
+    assert all(t.phrases and t.examples and t.search_terms for t in taxonomy.topics)
+    assert "serious violence duty" in taxonomy.search_terms()
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        ("topics: []", "non-empty 'topics' list"),
+        ("topics:\n  - {id: a, label: A}", "needs a non-empty 'description'"),
+        ("topics:\n  - {id: a, label: A, description: d, colour: red}", "unknown field(s) ['colour']"),
+        (
+            "topics:\n  - {id: a, label: A, description: d}\n  - {id: a, label: B, description: e}",
+            "appears twice",
+        ),
+        ("topics:\n  - {id: a, label: A, description: d, threshold: 3}", "between 0 and 1"),
+        ("topics:\n  - {id: 'two words', label: A, description: d}", "plain identifier"),
+        ("topics: [", "cannot read taxonomy"),
+    ],
+)
+def test_invalid_taxonomy_is_refused_with_file_and_reason(tmp_path, yaml_text, message):
+    path = tmp_path / "taxonomy.yml"
+    path.write_text(yaml_text, encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=str(path)) as error:
+        load_taxonomy(path)
+    assert message in str(error.value)
+
+
+def test_rules_tag_a_real_lords_sentence_and_say_why(fake_tagger):
+    tags = topics_of(fake_tagger, LORDS_DV)
+    assert tags["domestic_abuse"].method == "rule"
+    assert tags["domestic_abuse"].reason == "matched “domestic violence”"
+
+
+def test_keywords_in_other_senses_are_not_rule_matches(fake_tagger):
+    horse = topics_of(
+        fake_tagger, "The amendment is a stalking horse for a wider change to the benefits rules."
+    )
+    assert horse.get("stalking") is None or horse["stalking"].method != "rule"
+    fraud = topics_of(fake_tagger, "The Serious Fraud Office will pursue the perpetrators of fraud abroad.")
+    assert fraud.get("perpetrator_pursuit") is None or fraud["perpetrator_pursuit"].method != "rule"
+
+
+def test_sentences_are_split_and_tagged_in_order(fake_tagger):
+    text = "Domestic abuse is a crime. The price of oil fell. Stalking Protection Orders were introduced."
+    (sentences,) = fake_tagger.tag_texts([text])
+    assert [s.text for s in sentences] == [
+        "Domestic abuse is a crime.",
+        "The price of oil fell.",
+        "Stalking Protection Orders were introduced.",
+    ]
+    assert text[sentences[2].start : sentences[2].end] == sentences[2].text
+    assert "stalking" in {t.topic for t in sentences[2].topics}
+    assert sentences[0].vector.shape == (384,)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "actor"),
+    [
+        ("We will relentlessly pursue the perpetrators of these appalling crimes.", True, "government"),
+        ("Police forces will, from April, target the most dangerous domestic abusers.", True, "police"),
+        ("I will write to the noble Lady with the figures.", True, "government"),
+        ("The Home Office has committed up to £18 million per year over 2 years.", True, "government"),
+        ("The Government must act now to protect victims of stalking.", False, None),
+        ("HMICFRS recommends that forces should improve their response.", False, None),
+        ("Will the Minister meet me to discuss the case?", False, None),
+        ("The Stalking Protection Act 2019 received Royal Assent in March.", False, None),
+        ("I will give way to the hon. Member.", False, None),
+    ],
+)
+def test_commitments_are_told_from_demands_questions_and_past_facts(text, expected, actor):
+    verdict = detect_commitment(text)
+    assert (verdict.is_commitment, verdict.actor) == (expected, actor), verdict.reason
+
+
+def test_taxonomy_edit_alone_adds_a_topic(tmp_path):
+    taxonomy = load_taxonomy()
+    path = tmp_path / "taxonomy.yml"
+    extra = textwrap.dedent("""\
+      - id: forced_marriage
+        label: Forced marriage
+        description: Forcing someone to marry.
+        search_terms: [forced marriage]
+        phrases: [forced marriage]
+        examples:
+          - She was taken abroad and made to marry a man she had never met.
+          - The unit helps young people who fear being coerced into a wedding.
+    """)
+    path.write_text(
+        taxonomy.path.read_text(encoding="utf-8") + textwrap.indent(extra, "  "), encoding="utf-8"
+    )
+    embedder = HashingEmbedder()
+    heads = train_heads(sorted(DATA_DIR.glob("*.jsonl")), embedder, taxonomy_path=str(path))
+    tagger = Tagger(embedder, heads, taxonomy_path=str(path))
+    tags = topics_of(tagger, "The Forced Marriage Unit gave advice in 1,355 cases last year.")
+    assert tags["forced_marriage"].reason == "matched “Forced Marriage”"
+
+
+def test_score_gives_known_precision_recall_and_f1():
+    topics = ["stalking", "domestic_abuse"]
+    gold = [({"stalking"}, True), ({"domestic_abuse"}, False), (set(), False), ({"stalking"}, True)]
+    got = [({"stalking"}, True), ({"stalking"}, True), (set(), False), (set(), True)]
+    report = score(topics, gold, got)
+    assert report["topics"]["stalking"] == {
+        "precision": 0.5,
+        "recall": 0.5,
+        "f1": 0.5,
+        "support": 2,
+        "tp": 1,
+        "fp": 1,
+        "fn": 1,
+    }
+    assert report["topics"]["domestic_abuse"]["f1"] == 0.0
+    assert report["macro_f1"] == 0.25
+    assert report["commitment"]["precision"] == pytest.approx(2 / 3, abs=1e-4)
+    assert "macro-F1 (topics)" in format_table(report)
+
+
+def test_corpus_sentences_about_stalking_orders_are_found(fake_tagger):
+    records = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
+    texts = [r["text"] for r in records if "Stalking Protection" in r["title"]]
+    found = [
+        s
+        for sentences in fake_tagger.tag_texts(texts)
+        for s in sentences
+        if any(t.topic == "stalking" for t in s.topics)
+    ]
+    assert len(found) >= 5
+    assert all(t.reason for s in found for t in s.topics)
