@@ -64,8 +64,9 @@ def test_demo_builds_the_database_and_is_idempotent(tmp_path):
     second = run_pursuit("demo", "--db", str(db), "--no-serve")
     assert "parlparse: ok — new 0, changed 0, unchanged 67" in second.stdout
     assert "new 0, changed 0, unchanged 78, rejected 0" in second.stdout
+    assert "bills: ok" in second.stdout and "questions: ok — new 0, changed 0, unchanged 20" in second.stdout
     import sqlite_utils
 
     counts = dict(sqlite_utils.Database(db).execute(
         "select source, count(*) from passages group by source").fetchall())
-    assert counts == {"corpus": 754, "parlparse": 737}
+    assert counts == {"corpus": 754, "parlparse": 737, "bills": 6, "questions": 40}
