@@ -49,7 +49,7 @@ def new_sharing() -> dict[str, Any]:
 
 
 def api_callback(method: Callable) -> Callable:
-    """Decode the JSON body for `method`, turn an ApiError into a reject, then close the request's unit."""
+    """Decode the JSON body for `method`, turn an error in the response into a reject, then close its unit."""
 
     @functools.wraps(method)
     def wrapper(self: ApiSpider, response: Response, **kwargs):
@@ -58,6 +58,10 @@ def api_callback(method: Callable) -> Callable:
         except ApiError as error:
             self.fail_request(response.meta)
             yield self.reject(response, str(error))
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            self.fail_request(response.meta)
+            self.logger.exception("%s: unexpected response at %s", self.name, response.url)
+            yield self.reject(response, f"unexpected response: {type(error).__name__}: {error}")
         yield from self.close_request(response.meta)
 
     return wrapper

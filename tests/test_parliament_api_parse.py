@@ -219,3 +219,14 @@ def test_truncated_json_is_rejected_and_a_bad_bill_is_rejected_alone(tmp_path):
     ]
     assert [r.reason for r in rejects] == ["missing required field: a bill has no 'shortTitle'"]
     assert stored == [4129, 4030, 4126]
+
+
+def test_a_value_of_the_wrong_type_rejects_the_page_with_the_error(tmp_path):
+    spider = BillsSpider(db_path=str(tmp_path / "b.db"), terms="stalking", since="2024-01-01")
+    spider.progress.add("search")
+    page = json.loads((BILLS / "bills_search_stalking_skip0_take4.json").read_bytes())
+    page["items"][0]["shortTitle"] = 12345
+    out = list(spider.parse_bills(bills_response(json.dumps(page).encode()), term="stalking", skip=0))
+    (reject,) = [o for o in out if isinstance(o, Reject)]
+    assert reject.reason == "unexpected response" and "AttributeError" in reject.detail
+    assert "search" in spider.progress.failed
