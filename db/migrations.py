@@ -90,6 +90,79 @@ def _create_bookkeeping(db: sqlite_utils.Database) -> None:
     )
 
 
+def _create_bills(db: sqlite_utils.Database) -> None:
+    """Bills and their stages, from the Bills API."""
+    db["bills"].create(
+        {
+            "bill_id": int, "short_title": str, "former_short_title": str, "current_house": str,
+            "originating_house": str, "last_update": str, "is_act": int, "is_defeated": int,
+            "withdrawn": str, "bill_type_id": int, "introduced_session_id": int, "current_stage": str,
+            "current_stage_house": str, "url": str,
+        },
+        pk="bill_id",
+        not_null={"short_title"},
+        if_not_exists=True,
+    )
+    db["bill_stages"].create(
+        {
+            "bill_stage_id": int, "bill_id": int, "stage_id": int, "session_id": int, "description": str,
+            "abbreviation": str, "house": str, "sort_order": int, "first_sitting_date": str,
+            "last_sitting_date": str, "sitting_dates": str,
+        },
+        pk="bill_stage_id",
+        foreign_keys=[("bill_id", "bills", "bill_id")],
+        if_not_exists=True,
+    )
+
+
+def _create_amendments(db: sqlite_utils.Database) -> None:
+    """Amendments: one row per amendment per stage, with sponsors, decision and the stage's sitting dates."""
+    db["amendments"].create(
+        {
+            "id": str, "bill_title": str, "stage": str, "number": str, "lead_sponsor_name": str,
+            "lead_sponsor_party": str, "decision": str, "decision_explanation": str, "text": str,
+            "explanatory_text": str, "summary": str, "first_sitting_date": str, "last_sitting_date": str,
+            "stage_house": str, "amendment_type": str, "clause": int, "schedule": int, "page_number": int,
+            "line_number": int, "position": str, "dnum": str, "status_indicator": str,
+            "lead_sponsor_id": int, "lead_sponsor_house": str, "sponsor_count": int, "sponsors": str,
+            "amendment_id": int, "bill_id": int, "bill_stage_id": int, "document_id": str,
+            "detail_fetched": int,
+        },
+        pk="id",
+        not_null={"amendment_id", "bill_id", "bill_stage_id"},
+        foreign_keys=[
+            ("bill_id", "bills", "bill_id"),
+            ("bill_stage_id", "bill_stages", "bill_stage_id"),
+            ("document_id", "documents", "id"),
+        ],
+        if_not_exists=True,
+    )
+
+
+def _create_questions(db: sqlite_utils.Database) -> None:
+    """Written questions: who asked, who answered, answering body, dates, holding and corrected flags."""
+    db["questions"].create(
+        {
+            "id": int, "uin": str, "heading": str, "house": str, "date_tabled": str, "date_for_answer": str,
+            "date_answered": str, "date_holding_answer": str, "date_answer_corrected": str,
+            "asking_member_name": str, "asking_member_id": int, "asking_member_party": str,
+            "answering_member_name": str, "answering_member_id": int, "answering_body": str,
+            "answering_body_id": int, "is_withdrawn": int, "is_named_day": int, "answer_is_holding": int,
+            "answer_is_correction": int, "answer_truncated": int, "original_answer_text": str,
+            "grouped_questions": str, "attachment_count": int, "document_id": str,
+        },
+        pk="id",
+        not_null={"uin", "document_id"},
+        foreign_keys=[("document_id", "documents", "id")],
+        if_not_exists=True,
+    )
+
+
+def _index_parliament_tables(db: sqlite_utils.Database) -> None:
+    """Indexes for the Bills and Written Questions tables, declared in db.shape."""
+    shape.ensure_indexes(db, shape.PARLIAMENT_INDEXES)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_documents", _create_documents),
     ("0002_passages", _create_passages),
@@ -97,6 +170,10 @@ MIGRATIONS: list[Migration] = [
     ("0004_indexes", shape.ensure_indexes),
     ("0005_passages_fts", shape.ensure_fts),
     ("0006_tagging", create_tagging_tables),
+    ("0007_bills", _create_bills),
+    ("0008_amendments", _create_amendments),
+    ("0009_questions", _create_questions),
+    ("0010_parliament_indexes", _index_parliament_tables),
 ]
 
 

@@ -24,6 +24,13 @@ INDEXES: dict[str, list[list[str]]] = {
 }
 
 
+PARLIAMENT_INDEXES: dict[str, list[list[str]]] = {
+    "bill_stages": [["bill_id"]],
+    "amendments": [["bill_id"], ["bill_stage_id"], ["decision"], ["lead_sponsor_id"], ["document_id"]],
+    "questions": [["date_answered"], ["answering_body"], ["asking_member_id"], ["document_id"]],
+}
+
+
 def ensure_fts(db: sqlite_utils.Database) -> None:
     """Create each declared FTS5 index (porter stemming, kept in sync by triggers) if missing."""
     for table, columns in FTS_COLUMNS.items():
@@ -38,8 +45,8 @@ def rebuild_fts(db: sqlite_utils.Database) -> None:
             db[table].rebuild_fts()
 
 
-def ensure_indexes(db: sqlite_utils.Database) -> None:
-    """Create each declared index if it does not exist yet."""
-    for table, index_list in INDEXES.items():
+def ensure_indexes(db: sqlite_utils.Database, indexes: dict[str, list[list[str]]] | None = None) -> None:
+    """Create each declared index (INDEXES unless others are given) if it does not exist yet."""
+    for table, index_list in (INDEXES if indexes is None else indexes).items():
         for columns in index_list:
             db[table].create_index(columns, if_not_exists=True)

@@ -167,6 +167,23 @@ def save_votes(db: sqlite_utils.Database, division_id: str, votes: list[dict[str
     db["division_votes"].upsert_all(rows, pk=("division_id", "voter_id", "vote"))
 
 
+RECORD_KEYS: dict[str, str] = {
+    "bills": "bill_id",
+    "bill_stages": "bill_stage_id",
+    "amendments": "id",
+    "questions": "id",
+}
+
+
+def save_records(db: sqlite_utils.Database, records: dict[str, list[dict[str, Any]]]) -> None:
+    """Upsert rows of the sources' own tables (bills, bill_stages, amendments, questions) by their keys."""
+    for table, rows in records.items():
+        if table not in RECORD_KEYS:
+            raise ValueError(f"no such record table {table!r}; known: {sorted(RECORD_KEYS)}")
+        if rows:
+            db[table].upsert_all(rows, pk=RECORD_KEYS[table])
+
+
 def record_reject(
     db: sqlite_utils.Database,
     source: str,
@@ -201,6 +218,14 @@ def get_state(db: sqlite_utils.Database, source: str, key: str) -> str | None:
         db.query("select value from crawl_state where source = ? and key = ?", [source, key])
     )
     return rows[0]["value"] if rows else None
+
+
+def get_states(db: sqlite_utils.Database, source: str) -> dict[str, str]:
+    """Every stored state value of `source`, by key."""
+    return {
+        row["key"]: row["value"]
+        for row in db.query("select key, value from crawl_state where source = ?", [source])
+    }
 
 
 def set_state(db: sqlite_utils.Database, source: str, key: str, value: str) -> None:

@@ -55,7 +55,9 @@ def init(db_path: Path):
               help="Parse saved files (a file or a folder) instead of fetching.")
 @click.option("--base-url", help="Fetch from this base URL instead of the live source.")
 @click.option("--delay", type=float, help="Seconds between requests to one host (default 1).")
-def crawl(db_path: Path, sources, since, until, load, base_url, delay):
+@click.option("--arg", "-a", "spider_args", multiple=True, metavar="NAME=VALUE",
+              help="A spider argument, e.g. -a terms='stalking;domestic abuse' or -a full_refresh=yes.")
+def crawl(db_path: Path, sources, since, until, load, base_url, delay, spider_args):
     """Crawl SOURCES (e.g. parlparse) into DB_PATH.
 
     Runs are incremental: without --since, each source starts from its stored high-water mark.
@@ -68,6 +70,7 @@ def crawl(db_path: Path, sources, since, until, load, base_url, delay):
 
     args = {"since": _iso(since), "until": _iso(until), "base_url": base_url,
             "load": str(load) if load else None}
+    args.update(_spider_args(spider_args, reserved=set(args)))
     if load and delay is None:
         delay = 0.0
     try:
@@ -75,6 +78,19 @@ def crawl(db_path: Path, sources, since, until, load, base_url, delay):
     except UnknownSource as error:
         raise click.UsageError(str(error)) from error
     _report_runs(db_path, run_ids)
+
+
+def _spider_args(pairs: tuple[str, ...], reserved: set[str]) -> dict[str, str]:
+    """Parse repeated NAME=VALUE options into spider arguments, refusing malformed or reserved names."""
+    parsed = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier() or name in reserved | {"db_path", "run_id"}:
+            raise click.BadParameter(f"{pair!r}: expected NAME=VALUE with a name other than "
+                                     f"{', '.join(sorted(reserved))}", param_hint="--arg")
+        parsed[name] = value
+    return parsed
 
 
 def _report_runs(db_path: Path, run_ids: list[int]) -> None:
@@ -261,8 +277,9 @@ def serve(db_path: Path, host: str, port: int):
 def demo(db_path: Path, no_serve: bool, no_tag: bool, port: int):
     """Build the demo database offline from bundled real data, then serve it.
 
-    The data: ParlParse Hansard XML recorded from TheyWorkForYou and 78 real texts of the
-    mission's key documents, tagged for topics and commitments. Running it again changes nothing.
+    The data: ParlParse Hansard XML recorded from TheyWorkForYou, 78 real texts of the
+    mission's key documents, and recorded Bills API amendments and written questions, all
+    tagged for topics and commitments. Running it again changes nothing.
 
     Example: pursuit demo --db demo.db
     """
@@ -271,6 +288,7 @@ def demo(db_path: Path, no_serve: bool, no_tag: bool, port: int):
     steps = [
         ["crawl", str(db_path), "parlparse", "--load", str(config.DEMO_PARLPARSE)],
         ["import", str(db_path), str(config.DEMO_CORPUS), "--source", "corpus"],
+        *config.demo_api_crawls(db_path),
     ]
     if not no_tag:
         steps.append(["tag", str(db_path)])

@@ -8,7 +8,10 @@ from typing import Any
 
 @dataclass
 class DocumentBatch:
-    """Documents (each with its `passages` list) from one fetched file, saved atomically."""
+    """Documents (each with its `passages` list) from one fetched file, saved atomically.
+
+    `records` holds rows for the source's own tables (e.g. bills, amendments), keyed by table name.
+    """
 
     source: str
     url: str
@@ -16,6 +19,7 @@ class DocumentBatch:
     redirects: list[dict[str, str]] = field(default_factory=list)
     votes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     state: dict[str, str] | None = None
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass

@@ -47,7 +47,7 @@ class StorePipeline:
         return item
 
     def _save(self, batch: DocumentBatch) -> None:
-        """Save every document, redirect, vote and the state change of one batch atomically."""
+        """Save every document, redirect, vote, record and the state change of one batch atomically."""
         outcomes = []
         with self.db.atomic():
             for document in batch.documents:
@@ -56,6 +56,7 @@ class StorePipeline:
             store.save_redirects(self.db, batch.source, batch.redirects)
             for division_id, votes in batch.votes.items():
                 store.save_votes(self.db, division_id, votes)
+            store.save_records(self.db, batch.records)
             if batch.state:
                 store.set_state(self.db, batch.source, batch.state["key"], batch.state["value"])
         self.counts.update(outcomes)

@@ -50,7 +50,7 @@ def site(tmp_path_factory):
         skip_or_fail("the playwright Python package cannot be imported")
     folder = tmp_path_factory.mktemp("browser")
     db = folder / "demo.db"
-    subprocess.run([sys.executable, "-m", "pursuit", "demo", "--db", str(db), "--no-serve"],
+    subprocess.run([sys.executable, "-m", "pursuit", "demo", "--db", str(db), "--no-serve", "--no-tag"],
                    check=True, capture_output=True)
     port = free_port()
     log = (folder / "server.log").open("wb")

@@ -60,12 +60,13 @@ def test_init_twice_is_safe(tmp_path):
 
 def test_demo_builds_the_database_and_is_idempotent(tmp_path):
     db = tmp_path / "demo.db"
-    run_pursuit("demo", "--db", str(db), "--no-serve")
-    second = run_pursuit("demo", "--db", str(db), "--no-serve")
+    run_pursuit("demo", "--db", str(db), "--no-serve", "--no-tag")
+    second = run_pursuit("demo", "--db", str(db), "--no-serve", "--no-tag")
     assert "parlparse: ok — new 0, changed 0, unchanged 67" in second.stdout
     assert "new 0, changed 0, unchanged 78, rejected 0" in second.stdout
+    assert "bills: ok" in second.stdout and "questions: ok — new 0, changed 0, unchanged 20" in second.stdout
     import sqlite_utils
 
     counts = dict(sqlite_utils.Database(db).execute(
         "select source, count(*) from passages group by source").fetchall())
-    assert counts == {"corpus": 754, "parlparse": 737}
+    assert counts == {"corpus": 754, "parlparse": 737, "bills": 6, "questions": 40}

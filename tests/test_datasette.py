@@ -24,7 +24,8 @@ OGL_LINE = "Contains public sector information licensed under the Open Governmen
 OPL_URL = "https://www.parliament.uk/site-information/copyright-parliament/open-parliament-licence/"
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 TABLES = ["documents", "passages", "revisions", "crawl_runs", "crawl_state", "rejects", "redirects",
-          "division_votes", "mentions", "sentences", "embeddings", "passage_tags"]
+          "division_votes", "mentions", "sentences", "embeddings", "passage_tags", "bills", "bill_stages",
+          "amendments", "questions"]
 HIDDEN = ["_migrations"] + [f"{table}_fts{suffix}" for table in ("passages", "sentences")
                             for suffix in ("", "_config", "_data", "_docsize", "_idx")]
 FACETS = ["house", "document_kind", "speaker_name", "year"]
@@ -159,11 +160,11 @@ def test_passages_page_offers_search_box_metadata_facets_and_column_notes(get):
     for facet in FACETS:
         assert f'data-column="{facet}"' in html, facet
     assert re.search(r'<a href="[^"]*/demo/passages\?house=Lords">Lords</a> 180</li>', html)
-    assert re.search(r'<a href="[^"]*/demo/passages\?house=Commons">Commons</a> 557</li>', html)
+    assert re.search(r'<a href="[^"]*/demo/passages\?house=Commons">Commons</a> 603</li>', html)
     assert '<dl class="column-descriptions">' in html
     assert "<dt>column_number</dt><dd>Hansard column number, for citations.</dd>" in html
     assert "Searchable passages: one row per speech" in html
-    assert "1,491 rows" in html
+    assert "1,537 rows" in html
 
 
 def test_search_finds_stalking_protection_orders_in_collected_documents(get, sql):
@@ -247,3 +248,35 @@ def test_every_published_table_and_column_has_a_description(demo_db, sql):
         columns = [row["name"] for row in sql(f"pragma table_info([{table}])")]
         assert tables[table]["description"], table
         assert list(tables[table]["columns"]) == columns, table
+
+
+def test_amendment_fate_query_lists_amendments_with_sponsor_and_decision(get):
+    data = get("/demo/amendment_fate.json?term=attempted&_shape=objects").json()
+    assert [row["number"] for row in data["rows"]] == ["2", "4", "5"]
+    for row in data["rows"]:
+        assert row["bill_title"] == "Unauthorised Entry to Football Matches Bill"
+        assert row["lead_sponsor_name"] == "Sir Christopher Chope"
+        assert row["lead_sponsor_party"] == "Conservative"
+        assert row["decision"] == "NoDecision" and "attempted" in row["text"]
+
+
+def test_written_answers_are_searchable_beside_debates(get, sql):
+    data = get("/demo/passages.json?_search=prison&_facet=document_kind&_shape=objects").json()
+    kinds = facet_counts(data, "document_kind")
+    assert kinds["written_question"] > 0 and kinds["hansard_debate"] > 0
+    expected = sql("""select count(*) as n from passages where document_kind = 'written_question' and rowid in
+                      (select rowid from passages_fts where passages_fts match '"prison"')""")[0]["n"]
+    assert kinds["written_question"] == expected
+
+
+def test_demo_is_tagged_and_mentions_show_their_reasons(get, sql):
+    counts = {r["topic"]: r["n"] for r in sql("select topic, count(*) n from mentions group by topic")}
+    assert {"domestic_abuse", "stalking", "vawg_general", "perpetrator_pursuit"} <= set(counts)
+    data = get("/demo/mention_quotes.json?topic=stalking&_shape=objects&_size=5").json()
+    assert data["rows"] and all("stalk" in row["sentence"].lower() or row["method"] == "semantic"
+                                for row in data["rows"])
+    assert all(row["reason"] for row in data["rows"])
+    html = get("/demo/mentions?_facet=topic&_facet=method").text
+    assert "perpetrator_pursuit" in html and "semantic" in html and "rule" in html
+    commitments = sql("select count(*) n from sentences where commitment = 1")[0]["n"]
+    assert commitments > 10
