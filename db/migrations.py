@@ -89,12 +89,19 @@ def _create_bookkeeping(db: sqlite_utils.Database) -> None:
     )
 
 
+def _add_passage_page(db: sqlite_utils.Database) -> None:
+    """Passages gain `page`: the page of a PDF a passage was read from, for citations."""
+    if "page" not in db["passages"].columns_dict:
+        db["passages"].add_column("page", int)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_documents", _create_documents),
     ("0002_passages", _create_passages),
     ("0003_bookkeeping", _create_bookkeeping),
     ("0004_indexes", shape.ensure_indexes),
     ("0005_passages_fts", shape.ensure_fts),
+    ("0006_passages_page", _add_passage_page),
 ]
 
 

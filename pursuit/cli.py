@@ -54,7 +54,11 @@ def init(db_path: Path):
               help="Parse saved files (a file or a folder) instead of fetching.")
 @click.option("--base-url", help="Fetch from this base URL instead of the live source.")
 @click.option("--delay", type=float, help="Seconds between requests to one host (default 1).")
-def crawl(db_path: Path, sources, since, until, load, base_url, delay):
+@click.option("--full-refresh", is_flag=True,
+              help="Fetch everything in the window again instead of stopping at known items.")
+@click.option("--arg", "-a", "spider_args", multiple=True, metavar="NAME=VALUE",
+              help="A source's own option, e.g. -a terms=stalking,MAPPA (repeatable).")
+def crawl(db_path: Path, sources, since, until, load, base_url, delay, full_refresh, spider_args):
     """Crawl SOURCES (e.g. parlparse) into DB_PATH.
 
     Runs are incremental: without --since, each source starts from its stored high-water mark.
@@ -62,11 +66,16 @@ def crawl(db_path: Path, sources, since, until, load, base_url, delay):
     `revisions`; bad input is kept in `rejects` with its URL and reason.
 
     Example: pursuit crawl pursuit.db parlparse --since 2024-01-01
+
+    Example: pursuit crawl pursuit.db govuk police -a organisations=home-office --full-refresh
     """
     from spiders.run import UnknownSource, run_crawls
 
     args = {"since": _iso(since), "until": _iso(until), "base_url": base_url,
             "load": str(load) if load else None}
+    if full_refresh:
+        args["full_refresh"] = True
+    args.update(_named_values(spider_args))
     if load and delay is None:
         delay = 0.0
     try:
@@ -74,6 +83,17 @@ def crawl(db_path: Path, sources, since, until, load, base_url, delay):
     except UnknownSource as error:
         raise click.UsageError(str(error)) from error
     _report_runs(db_path, run_ids)
+
+
+def _named_values(pairs: tuple[str, ...]) -> dict[str, str]:
+    """NAME=VALUE options as a dict; a pair without `=` is a usage error."""
+    values = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--arg")
+        values[name.strip()] = value
+    return values
 
 
 def _report_runs(db_path: Path, run_ids: list[int]) -> None:
@@ -140,8 +160,9 @@ def serve(db_path: Path, host: str, port: int):
 def demo(db_path: Path, no_serve: bool, port: int):
     """Build the demo database offline from bundled real data, then serve it.
 
-    The data: ParlParse Hansard XML recorded from TheyWorkForYou and 78 real texts of the
-    mission's key documents. Running it again changes nothing.
+    The data: ParlParse Hansard XML recorded from TheyWorkForYou, 78 real texts of the
+    mission's key documents, recorded GOV.UK content items and police releases (test pages
+    wrapping corpus texts). Running it again changes nothing.
 
     Example: pursuit demo --db demo.db
     """
@@ -150,6 +171,8 @@ def demo(db_path: Path, no_serve: bool, port: int):
     steps = [
         ["crawl", str(db_path), "parlparse", "--load", str(config.DEMO_PARLPARSE)],
         ["import", str(db_path), str(config.DEMO_CORPUS), "--source", "corpus"],
+        ["crawl", str(db_path), "govuk", "--load", str(config.DEMO_GOVUK)],
+        ["crawl", str(db_path), "police", "--load", str(config.DEMO_POLICE)],
     ]
     for step in steps:
         subprocess.run([sys.executable, "-m", "pursuit", *step], check=True)

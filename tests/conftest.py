@@ -8,15 +8,19 @@ import sys
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PARLPARSE = FIXTURES / "responses" / "parlparse"
 CORPUS = FIXTURES / "corpus" / "documents.jsonl"
+GOVUK = FIXTURES / "responses" / "govuk"
+POLICE = FIXTURES / "responses" / "police"
 REPO = Path(__file__).parent.parent
 
 
@@ -30,6 +34,7 @@ class FixtureHandler(SimpleHTTPRequestHandler):
         path = self.path.split("?")[0]
         self.server.hits[path] += 1
         self.server.hit_times.setdefault(path, []).append(time.monotonic())
+        self.server.requests.append(self.path)
         queued = self.server.failures.get(path)
         if queued:
             status, headers = queued.pop(0)
@@ -39,10 +44,28 @@ class FixtureHandler(SimpleHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        route = self.server.find_route(self.path)
+        if route is not None:
+            self.send_response(route.status)
+            self.send_header("Content-Type", route.content_type)
+            self.send_header("Content-Length", str(len(route.body)))
+            self.end_headers()
+            self.wfile.write(route.body)
+            return
         super().do_GET()
 
     def log_message(self, format, *args):
         """Stay quiet in test output."""
+
+
+@dataclass
+class Route:
+    """A canned answer for one path, chosen when the request's query holds every `query` pair."""
+
+    query: dict[str, str] | None
+    body: bytes
+    status: int
+    content_type: str
 
 
 class FixtureServer(ThreadingHTTPServer):
@@ -54,6 +77,30 @@ class FixtureServer(ThreadingHTTPServer):
         self.hits: Counter[str] = Counter()
         self.hit_times: dict[str, list[float]] = {}
         self.failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        self.routes: dict[str, list[Route]] = {}
+        self.requests: list[str] = []
+
+    @property
+    def root_url(self) -> str:
+        """The server's own base URL, ending in a slash."""
+        return f"http://127.0.0.1:{self.server_address[1]}/"
+
+    def route(self, path: str, body: bytes | Path, query: dict[str, str] | None = None, status: int = 200,
+              content_type: str = "application/json; charset=utf-8") -> None:
+        """Serve `body` at `path`: with query None only to a bare path, else when the query holds `query`."""
+        data = body.read_bytes() if isinstance(body, Path) else body
+        self.routes.setdefault(path, []).insert(0, Route(query, data, status, content_type))
+
+    def find_route(self, raw_path: str) -> Route | None:
+        """The first route (latest added first) matching a request path and query."""
+        parts = urlsplit(raw_path)
+        asked = parse_qs(parts.query, keep_blank_values=True)
+        for route in self.routes.get(parts.path, []):
+            if route.query is None and not asked:
+                return route
+            if route.query is not None and all(v in asked.get(k, []) for k, v in route.query.items()):
+                return route
+        return None
 
     @property
     def base_url(self) -> str:
@@ -86,6 +133,19 @@ def fixture_server(parlparse_tree: Path):
     server.server_close()
 
 
+@pytest.fixture
+def route_server(tmp_path: Path):
+    """A running local server that answers only the routes a test gives it (404 elsewhere)."""
+    root = tmp_path / "www"
+    root.mkdir()
+    server = FixtureServer(root)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
 def run_pursuit(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run the real `pursuit` CLI in a subprocess (Scrapy's reactor runs once per process)."""
     result = subprocess.run(
@@ -103,3 +163,17 @@ def crawl_fixture_server(db_path: Path, server: FixtureServer, *extra: str):
         "crawl", str(db_path), "parlparse", "--base-url", server.base_url,
         "--since", "2009-10-01", "--until", "2009-10-31", "--delay", "0", *extra,
     )
+
+
+def make_pdf(pages: list[list[str]]) -> bytes:
+    """A real PDF written with fpdf2: one page per list, one paragraph per string, blank lines between."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_font("Helvetica", size=11)
+    for paragraphs in pages:
+        pdf.add_page()
+        for paragraph in paragraphs:
+            pdf.multi_cell(0, 6, paragraph)
+            pdf.ln(6)
+    return bytes(pdf.output())

@@ -68,4 +68,6 @@ def test_demo_builds_the_database_and_is_idempotent(tmp_path):
 
     counts = dict(sqlite_utils.Database(db).execute(
         "select source, count(*) from passages group by source").fetchall())
-    assert counts == {"corpus": 754, "parlparse": 737}
+    assert counts == {"corpus": 754, "parlparse": 737, "govuk": 193, "police": 37}
+    assert "govuk: ok — new 0, changed 0, unchanged 14" in second.stdout
+    assert "police: ok — new 0, changed 0, unchanged 4" in second.stdout
