@@ -163,6 +163,12 @@ def _index_parliament_tables(db: sqlite_utils.Database) -> None:
     shape.ensure_indexes(db, shape.PARLIAMENT_INDEXES)
 
 
+def _add_passage_page(db: sqlite_utils.Database) -> None:
+    """Passages gain `page`: the page of a PDF a passage was read from, for citations."""
+    if "page" not in db["passages"].columns_dict:
+        db["passages"].add_column("page", int)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_documents", _create_documents),
     ("0002_passages", _create_passages),
@@ -174,6 +180,7 @@ MIGRATIONS: list[Migration] = [
     ("0008_amendments", _create_amendments),
     ("0009_questions", _create_questions),
     ("0010_parliament_indexes", _index_parliament_tables),
+    ("0011_passages_page", _add_passage_page),
 ]
 
 

@@ -18,7 +18,9 @@ PASSAGE_CONTENT_FIELDS = (
     "id", "position", "kind", "speaker_name", "speaker_id", "person_id", "party", "office",
     "column_number", "time", "permalink", "official_url", "text", "meta",
 )
+PASSAGE_OPTIONAL_FIELDS = ("page",)  # hashed only when set, so older passages keep their hashes
 DENORMALISED_FIELDS = ("source", "date", "house")
+SOURCE_NOTE_PREFIX = "change note at source: "
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
 
@@ -43,7 +45,9 @@ def _digest(value: Any) -> str:
 
 def passage_hash(passage: dict[str, Any]) -> str:
     """Content hash of one passage: what it says and where it sits, nothing volatile."""
-    return _digest({k: _json(passage.get(k)) for k in PASSAGE_CONTENT_FIELDS})
+    content = {k: _json(passage.get(k)) for k in PASSAGE_CONTENT_FIELDS}
+    content.update({k: passage[k] for k in PASSAGE_OPTIONAL_FIELDS if passage.get(k) is not None})
+    return _digest(content)
 
 
 def document_hash(document: dict[str, Any], passages: list[dict[str, Any]]) -> str:
@@ -59,7 +63,7 @@ def document_id(source: str, native_id: str) -> str:
 
 def _passage_row(document: dict[str, Any], passage: dict[str, Any]) -> dict[str, Any]:
     """A passages row: the passage plus the document fields that facets and search need."""
-    row = {k: passage.get(k) for k in PASSAGE_CONTENT_FIELDS}
+    row = {k: passage.get(k) for k in (*PASSAGE_CONTENT_FIELDS, *PASSAGE_OPTIONAL_FIELDS)}
     row["meta"] = _json(row["meta"])
     row["document_id"] = document["id"]
     for field in DENORMALISED_FIELDS:
@@ -124,6 +128,27 @@ def save_document(
     _delete_missing_passages(db, doc_id, {r["id"] for r in rows})
     db["passages"].upsert_all(rows, pk="id")
     return NEW if old is None else CHANGED
+
+
+def save_change_notes(db: sqlite_utils.Database, doc_id: str, notes: Iterable[dict[str, str]]) -> int:
+    """Record a source's own change history (`revised_at`, `note`) as revisions, each once; count new ones."""
+    added = 0
+    for note in notes:
+        reason = SOURCE_NOTE_PREFIX + note["note"]
+        seen = db.execute(
+            "select 1 from revisions where document_id = ? and revised_at = ? and reason = ?",
+            [doc_id, note["revised_at"], reason],
+        ).fetchone()
+        if not seen:
+            row = {"document_id": doc_id, "revised_at": note["revised_at"], "reason": reason}
+            db["revisions"].insert(row)
+            added += 1
+    return added
+
+
+def document_ids(db: sqlite_utils.Database, source: str) -> set[str]:
+    """The ids of every stored document of `source`."""
+    return {row["id"] for row in db.query("select id from documents where source = ?", [source])}
 
 
 def _delete_missing_passages(db: sqlite_utils.Database, doc_id: str, keep: set[str]) -> None:

@@ -55,9 +55,11 @@ def init(db_path: Path):
               help="Parse saved files (a file or a folder) instead of fetching.")
 @click.option("--base-url", help="Fetch from this base URL instead of the live source.")
 @click.option("--delay", type=float, help="Seconds between requests to one host (default 1).")
+@click.option("--full-refresh", is_flag=True,
+              help="Fetch everything in the window again instead of stopping at known items.")
 @click.option("--arg", "-a", "spider_args", multiple=True, metavar="NAME=VALUE",
-              help="A spider argument, e.g. -a terms='stalking;domestic abuse' or -a full_refresh=yes.")
-def crawl(db_path: Path, sources, since, until, load, base_url, delay, spider_args):
+              help="A source's own option, e.g. -a terms='stalking;domestic abuse' (repeatable).")
+def crawl(db_path: Path, sources, since, until, load, base_url, delay, full_refresh, spider_args):
     """Crawl SOURCES (e.g. parlparse) into DB_PATH.
 
     Runs are incremental: without --since, each source starts from its stored high-water mark.
@@ -65,12 +67,16 @@ def crawl(db_path: Path, sources, since, until, load, base_url, delay, spider_ar
     `revisions`; bad input is kept in `rejects` with its URL and reason.
 
     Example: pursuit crawl pursuit.db parlparse --since 2024-01-01
+
+    Example: pursuit crawl pursuit.db govuk police -a organisations=home-office --full-refresh
     """
     from spiders.run import UnknownSource, run_crawls
 
     args = {"since": _iso(since), "until": _iso(until), "base_url": base_url,
             "load": str(load) if load else None}
     args.update(_spider_args(spider_args, reserved=set(args)))
+    if full_refresh:
+        args["full_refresh"] = True
     if load and delay is None:
         delay = 0.0
     try:
@@ -278,8 +284,9 @@ def demo(db_path: Path, no_serve: bool, no_tag: bool, port: int):
     """Build the demo database offline from bundled real data, then serve it.
 
     The data: ParlParse Hansard XML recorded from TheyWorkForYou, 78 real texts of the
-    mission's key documents, and recorded Bills API amendments and written questions, all
-    tagged for topics and commitments. Running it again changes nothing.
+    mission's key documents, recorded Bills API amendments and written questions, recorded
+    GOV.UK content items and police releases (test pages wrapping corpus texts), all tagged
+    for topics and commitments. Running it again changes nothing.
 
     Example: pursuit demo --db demo.db
     """
@@ -289,6 +296,8 @@ def demo(db_path: Path, no_serve: bool, no_tag: bool, port: int):
         ["crawl", str(db_path), "parlparse", "--load", str(config.DEMO_PARLPARSE)],
         ["import", str(db_path), str(config.DEMO_CORPUS), "--source", "corpus"],
         *config.demo_api_crawls(db_path),
+        ["crawl", str(db_path), "govuk", "--load", str(config.DEMO_GOVUK)],
+        ["crawl", str(db_path), "police", "--load", str(config.DEMO_POLICE)],
     ]
     if not no_tag:
         steps.append(["tag", str(db_path)])

@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from scrapy import Spider
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from spiders.items import Reject
@@ -27,6 +29,7 @@ class PursuitSpider(Spider):
         until: str | None = None,
         load: str | None = None,
         base_url: str | None = None,
+        full_refresh: bool | str | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -36,11 +39,22 @@ class PursuitSpider(Spider):
         self.until = parse_date(until) or dt.date.today()
         self.load = Path(load) if load else None
         self.base_url = (base_url or self.default_base_url).rstrip("/") + "/"
+        self.full_refresh = str(full_refresh).lower() in ("1", "true", "yes")
         self.download_failures = 0
+
+    @property
+    def base_url_overridden(self) -> bool:
+        """Whether --base-url points the spider somewhere other than the live source."""
+        return self.base_url != self.default_base_url.rstrip("/") + "/"
 
     def in_window(self, day: dt.date, since: dt.date | None) -> bool:
         """Whether `day` lies in [since, until] (no lower bound when since is None)."""
         return (since is None or day >= since) and day <= self.until
+
+    @staticmethod
+    def is_refused(failure: Failure) -> bool:
+        """Whether the request was dropped before download (robots.txt forbids it), not a failure to retry."""
+        return bool(failure.check(IgnoreRequest)) and not failure.check(HttpError)
 
     def failure_to_reject(self, failure: Failure) -> Reject:
         """Turn a failed request (after its retries) into a Reject naming the URL and the error."""
@@ -48,7 +62,9 @@ class PursuitSpider(Spider):
         request = failure.request if hasattr(failure, "request") else None
         response = getattr(failure.value, "response", None)
         url = request.url if request is not None else "(unknown URL)"
-        if response is not None:
+        if self.is_refused(failure):
+            reason = "forbidden by robots.txt"
+        elif response is not None:
             reason = f"HTTP {response.status} after retries"
         else:
             reason = f"download failed: {failure.type.__name__}"

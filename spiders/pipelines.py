@@ -53,6 +53,7 @@ class StorePipeline:
             for document in batch.documents:
                 passages = document.get("passages", [])
                 outcomes.append(store.save_document(self.db, document, passages))
+                store.save_change_notes(self.db, document["id"], document.get("change_notes") or [])
             store.save_redirects(self.db, batch.source, batch.redirects)
             for division_id, votes in batch.votes.items():
                 store.save_votes(self.db, division_id, votes)

@@ -9,9 +9,11 @@ import sys
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -20,6 +22,8 @@ from spiders.api import request_key
 FIXTURES = Path(__file__).parent / "fixtures"
 PARLPARSE = FIXTURES / "responses" / "parlparse"
 CORPUS = FIXTURES / "corpus" / "documents.jsonl"
+GOVUK = FIXTURES / "responses" / "govuk"
+POLICE = FIXTURES / "responses" / "police"
 RESPONSES = FIXTURES / "responses"
 API_SOURCES = ("hansard", "bills", "questions")
 REPO = Path(__file__).parent.parent
@@ -36,9 +40,10 @@ class FixtureHandler(SimpleHTTPRequestHandler):
         key = request_key(self.path, "/")
         self.server.hits[path] += 1
         self.server.hit_times.setdefault(path, []).append(time.monotonic())
-        if key != path.lstrip("/"):
+        if key != path.lstrip("/") and (key in self.server.index_routes or key in self.server.failures):
             self.server.hits[key] += 1
             self.server.hit_times.setdefault(key, []).append(time.monotonic())
+        self.server.requests.append(self.path)
         queued = self.server.failures.get(key) or self.server.failures.get(path)
         if queued:
             status, headers = queued.pop(0)
@@ -48,22 +53,35 @@ class FixtureHandler(SimpleHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        if key in self.server.routes:
-            self._send_route(self.server.routes[key])
+        if key in self.server.index_routes:
+            self._send(200, "application/json; charset=utf-8", self.server.index_routes[key].read_bytes())
+            return
+        route = self.server.find_route(self.path)
+        if route is not None:
+            self._send(route.status, route.content_type, route.body)
             return
         super().do_GET()
 
-    def _send_route(self, file: Path):
-        """Serve a routed file as JSON."""
-        body = file.read_bytes()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+    def _send(self, status: int, content_type: str, body: bytes):
+        """Answer with a canned body."""
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
     def log_message(self, format, *args):
         """Stay quiet in test output."""
+
+
+@dataclass
+class Route:
+    """A canned answer for one path, chosen when the request's query holds every `query` pair."""
+
+    query: dict[str, str] | None
+    body: bytes
+    status: int
+    content_type: str
 
 
 class FixtureServer(ThreadingHTTPServer):
@@ -75,7 +93,36 @@ class FixtureServer(ThreadingHTTPServer):
         self.hits: Counter[str] = Counter()
         self.hit_times: dict[str, list[float]] = {}
         self.failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
-        self.routes: dict[str, Path] = {}
+        self.routes: dict[str, list[Route]] = {}
+        self.index_routes: dict[str, Path] = {}
+        self.requests: list[str] = []
+
+    @property
+    def root_url(self) -> str:
+        """The server's own base URL, ending in a slash."""
+        return f"http://127.0.0.1:{self.server_address[1]}/"
+
+    def route(self, path: str, body: bytes | Path, query: dict[str, str] | None = None, status: int = 200,
+              content_type: str = "application/json; charset=utf-8") -> None:
+        """Serve `body` at `path`: with query None only to a bare path, else when the query holds `query`."""
+        data = body.read_bytes() if isinstance(body, Path) else body
+        self.routes.setdefault(path, []).insert(0, Route(query, data, status, content_type))
+
+    def route_index(self, index: Path) -> None:
+        """Serve each saved response of an API index (request key -> file) at its key under the root."""
+        for key, name in json.loads(index.read_text(encoding="utf-8")).items():
+            self.index_routes[key] = index.parent / name
+
+    def find_route(self, raw_path: str) -> Route | None:
+        """The first route (latest added first) matching a request path and query."""
+        parts = urlsplit(raw_path)
+        asked = parse_qs(parts.query, keep_blank_values=True)
+        for route in self.routes.get(parts.path, []):
+            if route.query is None and not asked:
+                return route
+            if route.query is not None and all(v in asked.get(k, []) for k, v in route.query.items()):
+                return route
+        return None
 
     @property
     def base_url(self) -> str:
@@ -83,18 +130,8 @@ class FixtureServer(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}/pwdata/scrapedxml/"
 
     def fail(self, path: str, status: int, times: int, headers: dict[str, str] | None = None):
-        """Answer the next `times` requests for `path` (a path, or a route key with query) with `status`."""
+        """Answer the next `times` requests for `path` with `status`."""
         self.failures[path] = [(status, headers or {})] * times
-
-    def route(self, index: Path) -> None:
-        """Serve each saved response of an API index (request key -> file) at its key under the root."""
-        for key, name in json.loads(index.read_text(encoding="utf-8")).items():
-            self.routes[key] = index.parent / name
-
-    @property
-    def root_url(self) -> str:
-        """The server's root, which plays the part of each Parliament API's base URL."""
-        return f"http://127.0.0.1:{self.server_address[1]}/"
 
 
 @pytest.fixture
@@ -111,6 +148,19 @@ def parlparse_tree(tmp_path: Path) -> Path:
 def fixture_server(parlparse_tree: Path):
     """A running local server for the ParlParse copy, shut down after the test."""
     server = FixtureServer(parlparse_tree)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def route_server(tmp_path: Path):
+    """A running local server that answers only the routes a test gives it (404 elsewhere)."""
+    root = tmp_path / "www"
+    root.mkdir()
+    server = FixtureServer(root)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -137,6 +187,20 @@ def crawl_fixture_server(db_path: Path, server: FixtureServer, *extra: str):
     )
 
 
+def make_pdf(pages: list[list[str]]) -> bytes:
+    """A real PDF written with fpdf2: one page per list, one paragraph per string, blank lines between."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_font("Helvetica", size=11)
+    for paragraphs in pages:
+        pdf.add_page()
+        for paragraph in paragraphs:
+            pdf.multi_cell(0, 6, paragraph)
+            pdf.ln(6)
+    return bytes(pdf.output())
+
+
 @pytest.fixture
 def api_responses(tmp_path: Path) -> Path:
     """A writable copy of the saved Parliament API responses (hansard, bills, questions)."""
@@ -151,7 +215,7 @@ def api_server(api_responses: Path):
     """A local server answering the three Parliament APIs' requests from the saved responses."""
     server = FixtureServer(api_responses)
     for source in API_SOURCES:
-        server.route(api_responses / source / "index.json")
+        server.route_index(api_responses / source / "index.json")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server

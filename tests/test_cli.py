@@ -69,4 +69,8 @@ def test_demo_builds_the_database_and_is_idempotent(tmp_path):
 
     counts = dict(sqlite_utils.Database(db).execute(
         "select source, count(*) from passages group by source").fetchall())
-    assert counts == {"corpus": 754, "parlparse": 737, "bills": 6, "questions": 40}
+    assert counts == {
+        "corpus": 754, "parlparse": 737, "bills": 6, "questions": 40, "govuk": 193, "police": 37,
+    }
+    assert "govuk: ok — new 0, changed 0, unchanged 14" in second.stdout
+    assert "police: ok — new 0, changed 0, unchanged 4" in second.stdout

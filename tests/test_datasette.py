@@ -164,7 +164,7 @@ def test_passages_page_offers_search_box_metadata_facets_and_column_notes(get):
     assert '<dl class="column-descriptions">' in html
     assert "<dt>column_number</dt><dd>Hansard column number, for citations.</dd>" in html
     assert "Searchable passages: one row per speech" in html
-    assert "1,537 rows" in html
+    assert "1,767 rows" in html
 
 
 def test_search_finds_stalking_protection_orders_in_collected_documents(get, sql):
