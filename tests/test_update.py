@@ -6,9 +6,9 @@ import json
 import sqlite3
 
 import pytest
+from conftest import run_pursuit
 from updating import parlparse_sources, run_update, table_rows, train_fake_heads, write_config
 
-from conftest import run_pursuit
 from db.connect import open_db
 from db.runs import close_interrupted
 from db.store import start_run
@@ -106,7 +106,7 @@ def test_status_shows_updates_marks_rejects_and_no_scheduler(tmp_path, config):
 def test_config_names_unknown_sources_and_bad_embedders(tmp_path):
     path = tmp_path / "u.yml"
     path.write_text("sources:\n  nosuch: {}\n")
-    with pytest.raises(ConfigError, match="unknown source.*nosuch"):
+    with pytest.raises(ConfigError, match=r"unknown source.*nosuch"):
         load_config(path, ["parlparse"])
     path.write_text("sources: [parlparse]\nembedder: word2vec\n")
     with pytest.raises(ConfigError, match="embedder must be one of"):
