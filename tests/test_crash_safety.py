@@ -69,8 +69,8 @@ def test_updates_killed_at_random_moments_resume_to_the_uninterrupted_rows(tmp_p
         assert table_rows(victim, table) == table_rows(reference, table), table
     db = open_db(victim)
     statuses = [r["status"] for r in db.query("select status from update_runs order by id")]
-    assert statuses[-1] == "ok"
-    assert set(statuses[:-1]) <= {"interrupted"}
+    assert statuses[-1] == "ok" and statuses.count("interrupted") >= KILLS // 2
+    assert set(statuses) <= {"interrupted", "ok"}  # a run that beat its kill finished ok; none failed
     assert not list(db.query("select id from crawl_runs where status = 'running'"))
     assert db["documents"].count == 31 and db["passages"].count == 100
     assert db.execute("select count(*) from (select id from passages group by id having count(*) > 1)"
