@@ -308,3 +308,111 @@ def demo(db_path: Path, no_serve: bool, no_tag: bool, port: int):
 
         click.echo(f"Serving {db_path} at http://{config.DEFAULT_HOST}:{port}/ (Ctrl+C to stop)")
         serve_datasette(db_path, config.DEFAULT_HOST, port)
+
+
+CONFIG_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _update_config(config_path: Path | None, only: tuple[str, ...], fake_embedder: bool, no_tag: bool):
+    """The update configuration from --config, narrowed to --source and adjusted by the flags."""
+    from pursuit.jobs import ConfigError, load_config
+    from spiders.run import available_sources
+
+    try:
+        config = load_config(config_path, available_sources())
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from error
+    missing = [s for s in only if s not in config.sources]
+    if missing:
+        raise click.UsageError(f"--source {', '.join(missing)}: not in the configured sources "
+                               f"({', '.join(config.sources)})")
+    if only:
+        config.sources = {s: config.sources[s] for s in only}
+    if fake_embedder:
+        config.embedder = "hashing"
+    if no_tag:
+        config.tag = False
+    return config
+
+
+@cli.command()
+@click.argument("db_path", type=DB_PATH)
+@click.option("--config", "config_path", type=CONFIG_FILE,
+              help="YAML file: `sources` (each with its spider arguments), `settings`, `delay`, "
+                   "`embedder`, `heads`.")
+@click.option("--source", "only", multiple=True, help="Update only this configured source (repeatable).")
+@click.option("--no-tag", is_flag=True, help="Skip tagging (crawl and re-index only).")
+@click.option("--fake-embedder", is_flag=True,
+              help="Tag with the deterministic hashing embedder instead of the model (tests, dry runs).")
+@click.option("--trigger", default="manual", show_default=True, help="Recorded in update_runs.trigger.")
+def update(db_path: Path, config_path, only, no_tag: bool, fake_embedder: bool, trigger: str):
+    """One incremental pass: crawl every configured source since its high-water mark, tag, re-index.
+
+    Each pass is recorded in `update_runs` with a `crawl_runs` row per source (new, changed,
+    unchanged, rejected, errors). A lock file beside the database (DB_PATH.lock) lets only one
+    update run at a time: a second one exits with status 3 and says who holds the lock. A pass
+    killed at any moment can simply be started again.
+
+    Example: pursuit update pursuit.db --config update.yml
+    """
+    from pursuit.jobs import LOCKED_EXIT_CODE, run_update
+    from pursuit.lock import LockHeld
+
+    config = _update_config(config_path, only, fake_embedder, no_tag)
+    try:
+        update_id = run_update(db_path, config, trigger, echo=lambda line: click.echo(line, err=True))
+    except LockHeld as error:
+        click.echo(f"pursuit update: {error}", err=True)
+        sys.exit(LOCKED_EXIT_CODE)
+    from db.connect import open_db
+
+    db = open_db(db_path)
+    row = db["update_runs"].get(update_id)
+    run_ids = [r["id"] for r in db.query("select id from crawl_runs where update_id = ?", [update_id])]
+    db.close()
+    _report_runs(db_path, run_ids)
+    click.echo(f"update {update_id}: {row['status']}")
+
+
+@cli.command()
+@click.argument("db_path", type=DB_PATH)
+@click.argument("every_words", nargs=-1, metavar="")
+@click.option("--every", "every", default="day", show_default=True,
+              help="`day`, `N days` or `N hours` (e.g. --every 6 hours).")
+@click.option("--at", "at", help="Time of day for daily runs, HH:MM (local time).")
+@click.option("--config", "config_path", type=CONFIG_FILE, help="Update config passed to each run.")
+@click.option("--no-catch-up", is_flag=True, help="Do not run at start when a scheduled run was missed.")
+def schedule(db_path: Path, every_words, every: str, at, config_path, no_catch_up: bool):
+    """Run `pursuit update DB_PATH` on a schedule until stopped (SIGTERM or Ctrl+C).
+
+    A failing run is logged and the next one stays scheduled. At start, a run missed while the
+    machine was off is caught up. A stop request waits for a running update to finish.
+
+    Example: pursuit schedule pursuit.db --every day --at 06:00
+
+    Example: pursuit schedule pursuit.db --every 6 hours --config update.yml
+    """
+    from pursuit.schedule_service import serve_schedule
+    from pursuit.scheduling import parse_every
+
+    try:
+        cadence = parse_every(" ".join([every, *every_words]), at)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+    serve_schedule(db_path, cadence, config_path, catch_up=not no_catch_up, echo=click.echo)
+
+
+@cli.command()
+@click.argument("db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def status(db_path: Path):
+    """Show the last updates, each source's last run, high-water marks and rejects, and the next run.
+
+    Example: pursuit status pursuit.db
+    """
+    from db.connect import open_db
+    from pursuit.status import status_lines
+
+    db = open_db(db_path)
+    for line in status_lines(db, db_path):
+        click.echo(line)
+    db.close()

@@ -27,6 +27,8 @@ def load_json(body: bytes) -> Any:
         return json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ApiError(f"malformed JSON: {error}") from error
+    except RecursionError as error:
+        raise ApiError("malformed JSON: nested too deeply to decode") from error
 
 
 def expect(payload: Any, kind: type, key: str | None = None) -> Any:

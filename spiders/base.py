@@ -8,12 +8,14 @@ from pathlib import Path
 from scrapy import Spider
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from spiders.items import Reject
 from spiders.parsing import parse_date
 
 DEFAULT_LOOKBACK_DAYS = 14
+ERROR_BUDGET_REASON = "error budget exceeded"
 
 
 class PursuitSpider(Spider):
@@ -51,6 +53,19 @@ class PursuitSpider(Spider):
         """Whether `day` lies in [since, until] (no lower bound when since is None)."""
         return (since is None or day >= since) and day <= self.until
 
+    def spend_error_budget(self) -> None:
+        """Close this spider (only this source) once its download failures reach PURSUIT_ERROR_BUDGET."""
+        crawler = getattr(self, "crawler", None)
+        if crawler is None or getattr(self, "budget_spent", False):
+            return
+        budget = crawler.settings.getint("PURSUIT_ERROR_BUDGET", 0)
+        if budget and self.download_failures >= budget:
+            self.budget_spent = True
+            self.logger.error("%s: %d download failures reached the error budget (%d); closing this source",
+                              self.name, self.download_failures, budget)
+            reason = f"{ERROR_BUDGET_REASON} ({budget} download failures)"
+            deferred_from_coro(crawler.engine.close_spider_async(reason=reason))
+
     @staticmethod
     def is_refused(failure: Failure) -> bool:
         """Whether the request was dropped before download (robots.txt forbids it), not a failure to retry."""
@@ -59,6 +74,7 @@ class PursuitSpider(Spider):
     def failure_to_reject(self, failure: Failure) -> Reject:
         """Turn a failed request (after its retries) into a Reject naming the URL and the error."""
         self.download_failures += 1
+        self.spend_error_budget()
         request = failure.request if hasattr(failure, "request") else None
         response = getattr(failure.value, "response", None)
         url = request.url if request is not None else "(unknown URL)"

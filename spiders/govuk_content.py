@@ -83,6 +83,8 @@ def load_json(body: bytes, what: str) -> dict[str, Any]:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ContentError(f"not JSON: {what} could not be decoded ({error})") from error
+    except RecursionError as error:
+        raise ContentError(f"not JSON: {what} is nested too deeply to decode") from error
     if not isinstance(data, dict):
         raise ContentError(f"not a {what}: expected a JSON object, got {type(data).__name__}")
     return data

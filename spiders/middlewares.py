@@ -9,6 +9,7 @@ import time
 
 from scrapy import Request, Spider
 from scrapy.http import Response
+from scrapy.utils.misc import load_object
 
 logger = logging.getLogger(__name__)
 
@@ -52,3 +53,56 @@ class RetryAfterMiddleware:
         logger.info("%s: Retry-After %.1fs, waiting before retry", request.url, wait)
         await asyncio.sleep(wait)
         return response
+
+
+def backoff_seconds(retries_done: int, base: float, cap: float) -> float:
+    """Exponential backoff before retry number `retries_done + 1`: base, 2*base, 4*base ... up to `cap`."""
+    return min(cap, base * (2 ** retries_done))
+
+
+class BackoffMiddleware:
+    """Waits with exponential backoff before a retry when the server gave no Retry-After to honour."""
+
+    def __init__(self, base: float, cap: float, retry_codes: set[int], max_retries: int,
+                 retry_exceptions: tuple[type[BaseException], ...] = ()):
+        self.retry_exceptions = retry_exceptions
+        self.base = base
+        self.cap = cap
+        self.retry_codes = retry_codes
+        self.max_retries = max_retries
+        self.waits: list[float] = []
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        """Read RETRY_BACKOFF_BASE, RETRY_BACKOFF_MAX and the retry settings RetryMiddleware uses."""
+        settings = crawler.settings
+        exceptions = tuple(load_object(x) if isinstance(x, str) else x
+                           for x in settings.getlist("RETRY_EXCEPTIONS"))
+        return cls(settings.getfloat("RETRY_BACKOFF_BASE", 2.0), settings.getfloat("RETRY_BACKOFF_MAX", 60.0),
+                   {int(c) for c in settings.getlist("RETRY_HTTP_CODES")}, settings.getint("RETRY_TIMES"),
+                   exceptions)
+
+    def _will_retry(self, request: Request) -> bool:
+        """Whether RetryMiddleware has a retry left for this request."""
+        limit = request.meta.get("max_retry_times", self.max_retries)
+        return not request.meta.get("dont_retry") and request.meta.get("retry_times", 0) < limit
+
+    async def _wait(self, request: Request, why: str) -> None:
+        """Sleep the backoff for this request's next retry."""
+        wait = backoff_seconds(request.meta.get("retry_times", 0), self.base, self.cap)
+        self.waits.append(wait)
+        logger.info("%s: %s; backing off %.2fs before retrying", request.url, why, wait)
+        await asyncio.sleep(wait)
+
+    async def process_response(self, request: Request, response: Response, spider: Spider):
+        """Back off before a retryable status is retried, unless Retry-After already set the pace."""
+        if (response.status in self.retry_codes and not response.headers.get(b"Retry-After")
+                and self._will_retry(request)):
+            await self._wait(request, f"HTTP {response.status}")
+        return response
+
+    async def process_exception(self, request: Request, exception: Exception, spider: Spider):
+        """Back off before a failed download (timeout, dropped connection) is retried."""
+        if isinstance(exception, self.retry_exceptions) and self._will_retry(request):
+            await self._wait(request, type(exception).__name__)
+        return None

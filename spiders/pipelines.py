@@ -9,6 +9,7 @@ from scrapy import signals
 
 from db import store
 from db.connect import open_db
+from spiders.base import ERROR_BUDGET_REASON
 from spiders.items import DocumentBatch, Reject
 
 logger = logging.getLogger(__name__)
@@ -78,5 +79,7 @@ class StorePipeline:
             self.counts["errors"] = getattr(spider, "download_failures", 0)
             failed = self.counts["rejected"] or self.counts["errors"] or reason != "finished"
             status = "completed with errors" if failed else "ok"
+            if reason.startswith(ERROR_BUDGET_REASON):
+                status = f"stopped: {ERROR_BUDGET_REASON}"
             store.finish_run(self.db, int(run_id), dict(self.counts), status, note=reason)
         self.db.close()

@@ -59,3 +59,31 @@ def run_crawls(
         db.close()
     process.start()
     return run_ids
+
+
+def run_source_crawls(
+    db_path: str,
+    plans: dict[str, dict[str, Any]],
+    delay: float | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> list[int]:
+    """Crawl each source with its own arguments in one process, with optional Scrapy setting overrides."""
+    settings = crawl_settings(db_path, delay)
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
+    known = available_sources(settings)
+    unknown = [s for s in plans if s not in known]
+    if unknown:
+        raise UnknownSource(f"unknown source(s) {', '.join(unknown)}; available: {', '.join(known)}")
+    process = CrawlerProcess(settings)
+    db = open_db(db_path)
+    run_ids = []
+    try:
+        for source, args in plans.items():
+            run_id = store.start_run(db, source, args)
+            run_ids.append(run_id)
+            process.crawl(source, db_path=str(db_path), run_id=run_id, **args)
+    finally:
+        db.close()
+    process.start()
+    return run_ids

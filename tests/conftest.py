@@ -44,6 +44,10 @@ class FixtureHandler(SimpleHTTPRequestHandler):
             self.server.hits[key] += 1
             self.server.hit_times.setdefault(key, []).append(time.monotonic())
         self.server.requests.append(self.path)
+        fault = self.server.faults.get(path)
+        if fault:
+            self._misbehave(fault.pop(0), path)
+            return
         queued = self.server.failures.get(key) or self.server.failures.get(path)
         if queued:
             status, headers = queued.pop(0)
@@ -61,6 +65,25 @@ class FixtureHandler(SimpleHTTPRequestHandler):
             self._send(route.status, route.content_type, route.body)
             return
         super().do_GET()
+
+    def _misbehave(self, fault: str, path: str):
+        """Answer badly: `hang` (say nothing until the client gives up), `truncate` (half the body, then
+        close), or `wrong-type` (an HTML error page with status 200 where the file should be)."""
+        if fault == "hang":
+            time.sleep(self.server.hang_seconds)
+            self.close_connection = True
+            return
+        if fault == "wrong-type":
+            self._send(200, "text/html; charset=utf-8",
+                       b"<html><body><script>alert(1)</script><p>Service unavailable</p></body></html>")
+            return
+        body = (self.server.root / path.lstrip("/")).read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: len(body) // 2])
+        self.wfile.flush()
+        self.close_connection = True
 
     def _send(self, status: int, content_type: str, body: bytes):
         """Answer with a canned body."""
@@ -96,6 +119,8 @@ class FixtureServer(ThreadingHTTPServer):
         self.routes: dict[str, list[Route]] = {}
         self.index_routes: dict[str, Path] = {}
         self.requests: list[str] = []
+        self.faults: dict[str, list[str]] = {}
+        self.hang_seconds = 3.0
 
     @property
     def root_url(self) -> str:
@@ -132,6 +157,10 @@ class FixtureServer(ThreadingHTTPServer):
     def fail(self, path: str, status: int, times: int, headers: dict[str, str] | None = None):
         """Answer the next `times` requests for `path` with `status`."""
         self.failures[path] = [(status, headers or {})] * times
+
+    def misbehave(self, path: str, *faults: str):
+        """Answer the next requests for `path` with these faults in turn (hang, truncate, wrong-type)."""
+        self.faults[path] = list(faults)
 
 
 @pytest.fixture
