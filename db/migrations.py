@@ -9,6 +9,7 @@ from pathlib import Path
 import sqlite_utils
 
 from db import shape
+from db.ledger import create_ledger_tables
 from db.tagging import create_tagging_tables
 
 Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
@@ -181,6 +182,7 @@ MIGRATIONS: list[Migration] = [
     ("0009_questions", _create_questions),
     ("0010_parliament_indexes", _index_parliament_tables),
     ("0011_passages_page", _add_passage_page),
+    ("0012_commitments_ledger", create_ledger_tables),
 ]
 
 
