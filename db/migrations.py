@@ -9,6 +9,7 @@ from pathlib import Path
 import sqlite_utils
 
 from db import shape
+from db.ledger import create_ledger_tables
 from db.runs import create_update_tables
 from db.tagging import create_tagging_tables
 
@@ -183,6 +184,7 @@ MIGRATIONS: list[Migration] = [
     ("0010_parliament_indexes", _index_parliament_tables),
     ("0011_passages_page", _add_passage_page),
     ("0012_update_runs", create_update_tables),
+    ("0013_commitments_ledger", create_ledger_tables),
 ]
 
 

@@ -222,15 +222,22 @@ def evaluate(gold_path: Path, model, heads, json_out):
     """Score the tagger on GOLD_PATH (JSON lines with text, topics, commitment).
 
     Prints precision, recall and F1 per topic, the topics' macro-F1 and commitment F1.
+    Given labelled commitment/evidence pairs instead (lines with candidate_text and relevant),
+    scores the evidence ranking: precision@5 per commitment and recall of the relevant pairs.
 
     Example: pursuit evaluate tests/fixtures/nlp/gold.jsonl --json report.json
     """
     from nlp.evaluate import format_table
     from nlp.tag import Tagger
     from pursuit.classifying import evaluate_file
+    from pursuit.evidence_eval import evaluate_pairs, format_evidence_report, is_evidence_gold, read_pairs
 
-    report = evaluate_file(Tagger(_embedder(model), _heads(heads)), gold_path)
-    click.echo(format_table(report))
+    if is_evidence_gold(gold_path):
+        report = evaluate_pairs(Tagger(_embedder(model), _heads(heads)), read_pairs(gold_path))
+        click.echo(format_evidence_report(report))
+    else:
+        report = evaluate_file(Tagger(_embedder(model), _heads(heads)), gold_path)
+        click.echo(format_table(report))
     if json_out:
         json_out.write_text(json.dumps(report, indent=2), encoding="utf-8")
 
@@ -258,6 +265,42 @@ def train(data_paths, model, out):
                                                           strict=True))
     click.echo(f"trained on {heads.meta['sentences']} sentences and {heads.meta['examples']} examples; "
                f"thresholds: {thresholds}; wrote {out or DEFAULT_PATH}")
+
+
+@cli.command()
+@click.argument("db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--curation", type=click.Path(dir_okay=False, path_type=Path), default=config.CURATION_FILE,
+              show_default="curation/commitments.yml",
+              help="Curated statuses (YAML or CSV) that override the machine.")
+@click.option("--as-of", type=DATE, help="Judge deadlines as of this day (default: today).")
+@MODEL_OPTION
+def link(db_path: Path, curation: Path, as_of, model):
+    """Build the commitments ledger in DB_PATH from tagged sentences and link later evidence.
+
+    Pledges become commitments (restatements grouped under the first statement), each linked to
+    later passages from any source that speak to it, with a relation and the reason. Statuses are
+    suggested (indicative) from the evidence; curated statuses from the curation file always win;
+    commitments past their deadline with no delivery are flagged overdue. Incremental: only sentences
+    tagged since the last run are processed. Run `pursuit tag` first.
+
+    Example: pursuit link pursuit.db --curation curation/commitments.yml
+    """
+    from db.connect import open_db
+    from pursuit.curation import CurationError, load_curation
+    from pursuit.ledger import link_database
+
+    try:
+        curated = load_curation(curation)
+    except CurationError as error:
+        raise click.ClickException(str(error)) from error
+    db = open_db(db_path)
+    run = link_database(db, _embedder(model), curated, _iso(as_of))
+    db.close()
+    for unknown in run.unknown_curated:
+        click.echo(f"{curation}: commitment {unknown} is not in {db_path}; its curation waits", err=True)
+    click.echo(f"{db_path}: {run.new_sentences} new sentences; commitments new {run.commitments_new}, "
+               f"restatements {run.restatements_new}, total {run.commitments_total}; evidence new "
+               f"{run.evidence_new}; overdue {run.overdue}")
 
 
 @cli.command()
@@ -301,6 +344,7 @@ def demo(db_path: Path, no_serve: bool, no_tag: bool, port: int):
     ]
     if not no_tag:
         steps.append(["tag", str(db_path)])
+        steps.append(["link", str(db_path)])
     for step in steps:
         subprocess.run([sys.executable, "-m", "pursuit", *step], check=True)
     if not no_serve:

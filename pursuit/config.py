@@ -13,6 +13,7 @@ DEMO_CORPUS = DEMO_DATA / "corpus" / "documents.jsonl"
 DEMO_RESPONSES = DEMO_DATA / "responses"
 DEMO_GOVUK = DEMO_RESPONSES / "govuk" / "content"
 DEMO_POLICE = DEMO_RESPONSES / "police" / "articles"
+CURATION_FILE = REPO / "curation" / "commitments.yml"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
 DATASETTE_SETTINGS = {

@@ -1,4 +1,4 @@
-"""The update job: crawl every configured source from its high-water mark, tag, re-index, record it all."""
+"""The update job: crawl every source from its high-water mark, tag, link, re-index, record it all."""
 
 from __future__ import annotations
 
@@ -108,6 +108,17 @@ def tag_step(db, config: UpdateConfig) -> dict[str, Any]:
             "embedded": run.embedded, "reused": run.reused}
 
 
+def link_step(db, config: UpdateConfig) -> dict[str, Any]:
+    """Link newly tagged sentences into the commitments ledger, applying the curation file."""
+    from pursuit import config as paths
+    from pursuit.curation import load_curation
+    from pursuit.ledger import link_database
+
+    run = link_database(db, make_embedder(config.embedder), load_curation(paths.CURATION_FILE), None)
+    return {"new_sentences": run.new_sentences, "commitments_new": run.commitments_new,
+            "evidence_new": run.evidence_new, "overdue": run.overdue}
+
+
 def index_step(db) -> dict[str, Any]:
     """Rebuild the full-text indexes and make sure every declared index exists."""
     from db import shape
@@ -145,6 +156,7 @@ def run_update(db_path: Path, config: UpdateConfig, trigger: str = "manual",
             runs.record_step(db, update_id, "crawl", crawled)
             if config.tag:
                 runs.record_step(db, update_id, "tag", tag_step(db, config))
+                runs.record_step(db, update_id, "link", link_step(db, config))
             runs.record_step(db, update_id, "index", index_step(db))
             runs.finish_update(db, update_id, _status(crawled))
         except BaseException as error:

@@ -25,8 +25,8 @@ OPL_URL = "https://www.parliament.uk/site-information/copyright-parliament/open-
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 TABLES = ["documents", "passages", "revisions", "crawl_runs", "crawl_state", "rejects", "redirects",
           "division_votes", "mentions", "sentences", "embeddings", "passage_tags", "bills", "bill_stages",
-          "amendments", "questions"]
-HIDDEN = ["_migrations"] + [f"{table}_fts{suffix}" for table in ("passages", "sentences")
+          "amendments", "questions", "commitments", "commitment_occurrences", "evidence"]
+HIDDEN = ["_migrations"] + [f"{table}_fts{suffix}" for table in ("passages", "sentences", "commitments")
                             for suffix in ("", "_config", "_data", "_docsize", "_idx")]
 FACETS = ["house", "document_kind", "speaker_name", "year"]
 
@@ -280,3 +280,19 @@ def test_demo_is_tagged_and_mentions_show_their_reasons(get, sql):
     assert "perpetrator_pursuit" in html and "semantic" in html and "rule" in html
     commitments = sql("select count(*) n from sentences where commitment = 1")[0]["n"]
     assert commitments > 10
+
+
+def test_demo_holds_the_commitments_ledger_with_dated_evidence(get, sql):
+    accepted = sql("select * from commitments where kind = 'accepted recommendation' and actor = 'NPCC'")
+    assert accepted and accepted[0]["date"] == "2022-03-01"
+    evidence = sql("select * from evidence where commitment_id = ? order by date", [accepted[0]["id"]])
+    assert len(evidence) >= 5 and all(e["date"] > "2022-03-01" for e in evidence)
+    assert {"police_release", "written_statement"} <= {e["document_kind"] for e in evidence}
+    pursue = sql("select id from commitments where quote like 'We want to ensure that perpetrators are%'")
+    kinds = {e["document_kind"] for e in sql("select document_kind from evidence where commitment_id = ?",
+                                              [pursue[0]["id"]])}
+    assert {"written_statement", "hansard_debate", "government_press_release"} <= kinds
+    curated = sql("select * from commitments where status_source = 'curated'")
+    assert [(c["id"], c["status"]) for c in curated] == [("c-89e41d7437", "delivered")]
+    data = get("/demo/commitment_ledger.json?_shape=objects&_size=100").json()
+    assert len(data["rows"]) == len(sql("select id from commitments"))
