@@ -42,23 +42,7 @@ def run_crawls(
     delay: float | None = None,
 ) -> list[int]:
     """Crawl each source into the database, one crawl_runs row each; return the run ids."""
-    settings = crawl_settings(db_path, delay)
-    known = available_sources(settings)
-    unknown = [s for s in sources if s not in known]
-    if unknown:
-        raise UnknownSource(f"unknown source(s) {', '.join(unknown)}; available: {', '.join(known)}")
-    process = CrawlerProcess(settings)
-    db = open_db(db_path)
-    run_ids = []
-    try:
-        for source in sources:
-            run_id = store.start_run(db, source, spider_args)
-            run_ids.append(run_id)
-            process.crawl(source, db_path=str(db_path), run_id=run_id, **spider_args)
-    finally:
-        db.close()
-    process.start()
-    return run_ids
+    return run_source_crawls(db_path, {source: spider_args for source in sources}, delay)
 
 
 def run_source_crawls(
