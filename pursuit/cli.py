@@ -321,7 +321,7 @@ def serve(db_path: Path, host: str, port: int):
 @cli.command()
 @click.option("--db", "db_path", type=DB_PATH, default=Path("demo.db"), show_default=True)
 @click.option("--no-serve", is_flag=True, help="Build the database and stop.")
-@click.option("--no-tag", is_flag=True, help="Skip topic tagging (the slowest step, about a minute).")
+@click.option("--no-tag", is_flag=True, help="Skip tagging and the ledger (the slowest steps: minutes).")
 @click.option("--port", default=config.DEFAULT_PORT, show_default=True, type=int)
 def demo(db_path: Path, no_serve: bool, no_tag: bool, port: int):
     """Build the demo database offline from bundled real data, then serve it.
