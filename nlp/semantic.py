@@ -9,7 +9,7 @@ import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlp.commitments import detect_commitment
+from nlp.commitments import Commitment, detect_commitment
 from nlp.components import hits_in
 from nlp.embed import Embedder
 from nlp.features import feature_vector
@@ -22,12 +22,13 @@ _REGISTRY: dict[str, tuple[Embedder, Heads]] = {}
 
 @dataclass
 class Unit:
-    """One scored span of a document: its offsets, vector and head probabilities."""
+    """One scored span of a document: its offsets, vector, commitment cue and head probabilities."""
 
     start_char: int
     end_char: int
     text: str
     vector: np.ndarray
+    commitment: Commitment
     probabilities: np.ndarray
 
 
@@ -86,7 +87,7 @@ class SemanticTagger:
             commitment = (doc._.commitments or {}).get(start) or detect_commitment(text)
             features = feature_vector(vector, heads.topics, hits_in(doc, start, end), commitment)
             probabilities = heads.probabilities(features[None, :])[0]
-            doc._.units.append(Unit(start, end, text, vector, probabilities))
+            doc._.units.append(Unit(start, end, text, vector, commitment, probabilities))
         return docs
 
 

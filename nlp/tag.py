@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nlp.commitments import Commitment, detect_commitment
+from nlp.commitments import Commitment
 from nlp.components import hits_in
 from nlp.embed import Embedder
 from nlp.heads import Heads, HeadsError, load_heads
@@ -95,8 +95,7 @@ class Tagger:
             tag = self._topic_tag(topic, index, unit, [h for h in hits if h.topic == topic])
             if tag:
                 sentence.topics.append(tag)
-        commitment = (doc._.commitments or {}).get(unit.start_char) or detect_commitment(unit.text)
-        self._decide_commitment(sentence, unit, commitment)
+        self._decide_commitment(sentence, unit, unit.commitment)
         return sentence
 
     def _topic_tag(self, topic: str, index: int, unit: Unit, hits) -> TopicTag | None:
