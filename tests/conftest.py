@@ -259,3 +259,12 @@ def crawl_api_server(db_path: Path, server: FixtureServer, sources: tuple[str, .
         "--until", "2024-01-10", "--delay", "0", "-a", "terms=stalking", "-a", "page_size=4",
         "-a", "window=tabled", *extra,
     )
+
+
+@pytest.fixture(scope="session")
+def tagged_demo_db(tmp_path_factory) -> Path:
+    """The tagged demo database with its ledger, built once per test run; tests must copy it to write."""
+    db = tmp_path_factory.mktemp("tagged-demo") / "demo.db"
+    subprocess.run([sys.executable, "-m", "pursuit", "demo", "--db", str(db), "--no-serve"],
+                   check=True, capture_output=True)
+    return db

@@ -42,16 +42,14 @@ def skip_or_fail(reason: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, tagged_demo_db):
     """The base URL of `pursuit serve` running on the demo database; the server is stopped afterwards."""
     if CHROMIUM is None:
         skip_or_fail("no Chromium: /usr/bin/chromium is missing and `chromium` is not on PATH")
     if sync_playwright is None:
         skip_or_fail("the playwright Python package cannot be imported")
     folder = tmp_path_factory.mktemp("browser")
-    db = folder / "demo.db"
-    subprocess.run([sys.executable, "-m", "pursuit", "demo", "--db", str(db), "--no-serve", "--no-tag"],
-                   check=True, capture_output=True)
+    db = tagged_demo_db
     port = free_port()
     log = (folder / "server.log").open("wb")
     server = subprocess.Popen([sys.executable, "-m", "pursuit", "serve", str(db), "--port", str(port)],

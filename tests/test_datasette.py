@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -32,12 +30,9 @@ FACETS = ["house", "document_kind", "speaker_name", "year"]
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> Path:
-    """The demo database, built once for this module by `pursuit demo --no-serve`."""
-    db = tmp_path_factory.mktemp("site") / "demo.db"
-    subprocess.run([sys.executable, "-m", "pursuit", "demo", "--db", str(db), "--no-serve"],
-                   check=True, capture_output=True)
-    return db
+def demo_db(tagged_demo_db) -> Path:
+    """The tagged demo database shared by the whole test run (read only here)."""
+    return tagged_demo_db
 
 
 @pytest.fixture(scope="module")
