@@ -13,6 +13,7 @@ from pursuit.evidence_eval import evaluate_pairs, is_evidence_gold, read_pairs
 
 pytestmark = pytest.mark.slow
 GOLD = FIXTURES / "nlp" / "evidence_gold.jsonl"
+HELD_OUT = FIXTURES / "nlp" / "evidence_heldout.jsonl"
 
 
 def test_labelled_set_has_enough_positive_and_negative_pairs():
@@ -37,3 +38,14 @@ def test_evaluate_command_scores_evidence_pairs(tmp_path):
     assert "mean precision@5" in result.stdout
     report = json.loads(out.read_text())
     assert report["pairs"] == len(read_pairs(GOLD)) and report["precision@5"] >= 0.8
+
+
+def test_held_out_pairs_pooled_by_keyword_search_keep_precision_at_five_above_target():
+    pairs = read_pairs(HELD_OUT)
+    tuned_on = {p["commitment_id"] for p in read_pairs(GOLD)}
+    assert len(pairs) >= 60 and not {p["commitment_id"] for p in pairs} & tuned_on
+    assert {p["pooled_by"] for p in pairs} == {"bm25", "random same topic"}
+    report = evaluate_pairs(Tagger(SentenceTransformerEmbedder()), pairs)
+    assert report["precision@5"] >= 0.8
+    no_positive = [c for c, row in report["per_commitment"].items() if row["relevant"] == 0]
+    assert no_positive and all(report["per_commitment"][c]["returned"] == 0 for c in no_positive)
