@@ -32,7 +32,7 @@ PAGES = [
     ("search page, no query", "/-/search"),
     ("search: stalking (ranked, 6 facets)", "/-/search?q=stalking"),
     ("search: phrase + house filter", "/-/search?q=%22domestic+abuse%22&house=Lords"),
-    ("search: prefix perpetrat*", "/-/search?q=perpetrat%2A"),
+    ("search: prefix stalk*", "/-/search?q=stalk%2A"),
     ("search: sentences, relentlessly", "/-/search?q=relentlessly&in=sentences"),
     ("search: invalid syntax (400)", "/-/search?q=%22stalking"),
     ("passage page (Lords written answer)", passage_path("parlparse/lordswrans/2009-10-29a.171.2")),

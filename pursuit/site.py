@@ -18,7 +18,7 @@ SYNTAX_EXAMPLES = [
     ("stalking AND police", "both (AND is what two words mean anyway)"),
     ("stalking OR harassment", "either word"),
     ("domestic NOT violence", "the first word without the second (exclusion)"),
-    ("perpetrat*", "any word starting with perpetrat: perpetrator, perpetrators, perpetrated"),
+    ("stalk*", "any word starting with stalk: stalking, stalker, stalkers"),
     ('"serious violence" AND (duty OR duties)', "a phrase with either of two words; brackets group"),
 ]
 PARTY_NOTE = ("Party is known only where the source gives it: the Bills API (amendment sponsors) and "
@@ -84,7 +84,7 @@ def facet_links(asked: Mapping[str, Any], facets: Mapping[str, list[tuple[Any, i
                    "href": search_url(asked, **{name: "" if str(value) == selected else value, "page": 1})}
                   for value, count in facets.get(name, [])]
         shown.append({"name": name, "label": label, "options": values, "selected": selected,
-                      "clear": search_url(asked, **{name: "", "page": 1}) if selected else None})
+                      "clear_url": search_url(asked, **{name: "", "page": 1}) if selected else None})
     return shown
 
 

@@ -186,10 +186,12 @@ def test_visitor_searches_opens_a_passage_and_copies_its_citation(site, clipboar
     expect(page.locator(".pursuit-result mark").first).to_have_text("stalking", ignore_case=True)
     screenshot(page, "search", tmp_path)
 
-    lords = page.locator("#facet-house").get_by_role("link", name="Lords", exact=True)
+    kind = page.locator("#facet-kind li").first
+    narrowed_to = int(kind.inner_text().rsplit(" ", 1)[1].replace(",", ""))
     with page.expect_navigation():
-        lords.click()
-    assert "house=Lords" in page.url
+        kind.get_by_role("link").click()
+    assert "kind=" in page.url
+    expect(page.locator(".pursuit-result-count")).to_contain_text(f"{narrowed_to:,} passage")
     first = page.locator(".pursuit-result-title a").first
     with page.expect_navigation():
         first.click()

@@ -6,14 +6,13 @@ from urllib.parse import unquote
 
 import markupsafe
 from datasette.utils import sqlite_timelimit, tilde_encode
-from datasette.utils.asgi import NotFound, Response
+from datasette.utils.asgi import Response
 
 from datasette import hookimpl
 from db import site
 from pursuit import site as pages
 
 PASSAGE_COLUMNS = {"passage_id"}
-PASSAGE_ID_TABLES = {"passages"}
 SEARCH_TIME_LIMIT_MS = 3000
 
 
@@ -62,13 +61,14 @@ def canned_queries(database, datasette):
 
 
 @hookimpl
-def render_cell(value, column, table):
-    """A passage id anywhere on the site links to its passage page."""
-    if not isinstance(value, str) or not value:
+def render_cell(value, column):
+    """A passage id in any table, view or query links to its passage page (foreign keys included)."""
+    if column not in PASSAGE_COLUMNS:
         return None
-    if column in PASSAGE_COLUMNS or (column == "id" and table in PASSAGE_ID_TABLES):
-        return markupsafe.Markup('<a href="{}">{}</a>').format(pages.passage_path(value), value)
-    return None
+    passage_id = value.get("value") if isinstance(value, dict) else value  # an expanded foreign key
+    if not isinstance(passage_id, str) or not passage_id:
+        return None
+    return markupsafe.Markup('<a href="{}">{}</a>').format(pages.passage_path(passage_id), passage_id)
 
 
 @hookimpl
@@ -107,7 +107,9 @@ async def passage_page(request, datasette):
     passage_id = unquote(request.url_vars["id"])
     view = await run(datasette, lambda conn: site.passage_view(conn, passage_id))
     if view is None:
-        raise NotFound(f"No passage with id {passage_id!r}")
+        html = await datasette.render_template("pursuit_passage_missing.html", {"passage_id": passage_id},
+                                               request=request)
+        return Response.html(html, status=404)
     name = database_name(datasette)
     context = {
         **pages.passage_context(view),
