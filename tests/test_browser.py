@@ -75,6 +75,8 @@ def site(tmp_path_factory, tagged_demo_db):
                 pass
             assert time.monotonic() < deadline, "pursuit serve did not answer within 30 s"
             time.sleep(0.2)
+        log.flush()
+        assert f"Serving {db} at {base}/" in (folder / "server.log").read_text()  # it says where it listens
         yield base
     finally:
         server.terminate()

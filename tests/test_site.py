@@ -28,10 +28,11 @@ XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=1">'
 XSS_ID = "corpus/xss-test/p1"
 
 
-def public_datasette(db: Path, allow_sql: bool = False) -> Datasette:
+def public_datasette(db: Path, allow_sql: bool = False, **overrides) -> Datasette:
     """Datasette configured as `pursuit serve` configures it (arbitrary SQL off unless allowed)."""
     settings = dict(Setting().convert((name, value), None, None)
                     for name, value in public_settings(allow_sql).items())
+    settings.update(overrides)
     return Datasette(
         files=[str(db)], metadata=load_metadata(db), template_dir=str(config.DATASETTE_DIR / "templates"),
         plugins_dir=str(plugins_dir()), static_mounts=[("static", str(config.DATASETTE_DIR / "static"))],
@@ -188,6 +189,15 @@ def test_house_facet_link_narrows_results_to_its_count(get, sql):
     assert '<li class="selected"><a href="' in narrowed
     assert narrowed.count("(clear)") == 1
     assert '<a class="pursuit-clear" href="/-/search?q=violence">(clear)</a>' in narrowed
+
+
+def test_a_search_over_the_time_limit_is_stopped_with_a_message(tagged_demo_db):
+    fetch, loop = fetcher(public_datasette(tagged_demo_db, sql_time_limit_ms=1))
+    try:
+        html = fetch("/-/search?q=the+OR+police+OR+government", 400).text
+    finally:
+        loop.close()
+    assert "This search took too long and was stopped" in html
 
 
 def test_search_urls_keep_the_search_and_change_only_what_is_asked():
