@@ -307,15 +307,22 @@ def link(db_path: Path, curation: Path, as_of, model):
 @click.argument("db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--host", default=config.DEFAULT_HOST, show_default=True)
 @click.option("--port", default=config.DEFAULT_PORT, show_default=True, type=int)
-def serve(db_path: Path, host: str, port: int):
+@click.option("--allow-sql", is_flag=True, envvar="PURSUIT_ALLOW_SQL",
+              help="Let anonymous visitors run their own SQL (off by default; env PURSUIT_ALLOW_SQL=1).")
+@click.option("--immutable", is_flag=True,
+              help="Open the file immutable (faster; only for a copy that nothing updates while served).")
+def serve(db_path: Path, host: str, port: int, allow_sql: bool, immutable: bool):
     """Publish DB_PATH with Datasette (read-only) at http://127.0.0.1:8001/.
+
+    Arbitrary SQL is off unless --allow-sql; the ranked search, feeds and canned queries always work.
+    Set PURSUIT_SECRET (or DATASETTE_SECRET) to keep signed links valid across restarts.
 
     Example: pursuit serve pursuit.db --port 8001
     """
     from pursuit.publish import serve as serve_datasette
 
     click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl+C to stop)")
-    serve_datasette(db_path, host, port)
+    serve_datasette(db_path, host, port, allow_sql=allow_sql, immutable=immutable)
 
 
 @cli.command()

@@ -22,6 +22,10 @@ DATASETTE_SETTINGS = {
     "sql_time_limit_ms": "3000",
     "facet_time_limit_ms": "500",
 }
+# Added by `pursuit serve` (not by the in-process test client): arbitrary SQL is off unless --allow-sql.
+PUBLIC_SETTINGS = {
+    "default_allow_sql": "off",
+}
 
 
 def demo_api_crawls(db_path: Path) -> list[list[str]]:

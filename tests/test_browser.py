@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -12,6 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from test_site import XSS, XSS_ID, add_xss_passage
+
+from pursuit.citation import cite
+from pursuit.site import passage_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -20,6 +25,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 OPL_LINE = "Contains Parliamentary information licensed under the Open Parliament Licence v3.0."
 OGL_LINE = "Contains public sector information licensed under the Open Government Licence v3.0."
+SCREENSHOTS = os.environ.get("PURSUIT_SCREENSHOTS")  # set (e.g. to docs/screenshots) to keep the PNGs
+CITED_PASSAGE = "parlparse/lordswrans/2009-10-29a.171.2"
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -49,7 +56,9 @@ def site(tmp_path_factory, tagged_demo_db):
     if sync_playwright is None:
         skip_or_fail("the playwright Python package cannot be imported")
     folder = tmp_path_factory.mktemp("browser")
-    db = tagged_demo_db
+    db = folder / "demo.db"  # a copy holding one passage whose text is a script, to prove it stays inert
+    shutil.copy(tagged_demo_db, db)
+    add_xss_passage(db)
     port = free_port()
     log = (folder / "server.log").open("wb")
     server = subprocess.Popen([sys.executable, "-m", "pursuit", "serve", str(db), "--port", str(port)],
@@ -66,6 +75,8 @@ def site(tmp_path_factory, tagged_demo_db):
                 pass
             assert time.monotonic() < deadline, "pursuit serve did not answer within 30 s"
             time.sleep(0.2)
+        log.flush()
+        assert f"Serving {db} at {base}/" in (folder / "server.log").read_text()  # it says where it listens
         yield base
     finally:
         server.terminate()
@@ -75,6 +86,31 @@ def site(tmp_path_factory, tagged_demo_db):
             server.kill()
             server.wait()
         log.close()
+
+
+@pytest.fixture
+def clipboard_page(site):
+    """A Chromium page allowed to write and read the clipboard on the site."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 1000})
+            context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site)
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def screenshot(page, name: str, tmp_path: Path) -> Path:
+    """Save a full-page PNG under PURSUIT_SCREENSHOTS if set (docs/screenshots), else under tmp_path."""
+    folder = Path(SCREENSHOTS) if SCREENSHOTS else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+    return path
 
 
 @pytest.fixture
@@ -133,3 +169,59 @@ def test_home_page_shows_the_description_and_links_to_passages(site, page, tmp_p
     assert page.url.endswith("/demo/passages")
     expect(page.locator("input#_search")).to_be_visible()
     page.screenshot(path=str(tmp_path / "home-to-passages.png"))
+
+
+def test_visitor_searches_opens_a_passage_and_copies_its_citation(site, clipboard_page, tagged_demo_db,
+                                                                  tmp_path):
+    page = clipboard_page
+    page.goto(site)
+    expect(page.locator(".pursuit-nav")).to_contain_text("Search")
+    expect(page.locator(".pursuit-coverage")).to_contain_text("Hansard (TheyWorkForYou ParlParse XML)")
+    screenshot(page, "home", tmp_path)
+    page.locator("#home-q").fill("stalking")
+    with page.expect_navigation():
+        page.locator("#home-q").press("Enter")
+    assert "/-/search?q=stalking" in page.url
+    results = page.locator(".pursuit-result")
+    expect(results.first).to_be_visible()
+    assert results.count() == 20
+    expect(page.locator(".pursuit-result mark").first).to_have_text("stalking", ignore_case=True)
+    screenshot(page, "search", tmp_path)
+
+    kind = page.locator("#facet-kind li").first
+    narrowed_to = int(kind.inner_text().rsplit(" ", 1)[1].replace(",", ""))
+    with page.expect_navigation():
+        kind.get_by_role("link").click()
+    assert "kind=" in page.url
+    expect(page.locator(".pursuit-result-count")).to_contain_text(f"{narrowed_to:,} passage")
+    first = page.locator(".pursuit-result-title a").first
+    with page.expect_navigation():
+        first.click()
+    assert "/-/passage/" in page.url
+    expect(page.locator("#quote")).to_be_visible()
+
+    page.goto(site + passage_path(CITED_PASSAGE))
+    citation = page.locator("#citation-text")
+    expect(citation).to_have_text("HL Deb 29 October 2009, col WA171")
+    page.get_by_role("button", name="Copy citation").click()
+    expect(page.locator("#copy-status")).to_have_text("Copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == "HL Deb 29 October 2009, col WA171"
+    screenshot(page, "passage", tmp_path)
+    with sqlite3.connect(tagged_demo_db) as conn:
+        conn.row_factory = sqlite3.Row
+        passage = dict(conn.execute("select * from passages where id = ?", (CITED_PASSAGE,)).fetchone())
+        document = dict(conn.execute("select * from documents where id = ?",
+                                     (passage["document_id"],)).fetchone())
+    assert cite(passage, document).text == "HL Deb 29 October 2009, col WA171"
+
+
+@pytest.mark.parametrize("path", [
+    "/-/search?q=onerror", passage_path(XSS_ID), "/demo/passages?_search=onerror",
+    "/demo/search_passages?q=onerror", "/demo/passages/corpus~2Fxss-test~2Fp1",
+])
+def test_script_stored_in_a_passage_never_runs(site, page, path):
+    page.goto(site + path)
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)  # time for an injected image's onerror to fire, were it live
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    expect(page.get_by_text(XSS, exact=False).first).to_be_visible()

@@ -55,7 +55,8 @@ def test_datasette_serves_without_errors_while_an_update_writes(tmp_path, fixtur
     db_path = tmp_path / "p.db"
     run_pursuit("init", str(db_path))
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "pursuit", "serve", str(db_path), "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "pursuit", "serve", str(db_path), "--port", str(port),
+                               "--allow-sql"],
                               cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
