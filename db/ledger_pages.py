@@ -114,3 +114,20 @@ def evidence_timeline(conn: Connection, commitment_id: str) -> list[dict[str, An
              FROM evidence e LEFT JOIN passages p ON p.id = e.passage_id
              WHERE e.commitment_id = :id ORDER BY e.date, e.score DESC, e.id"""
     return query_rows(conn, sql, {"id": commitment_id})
+
+
+def passages_and_documents(conn: Connection, passage_ids: list[str]) -> dict[str, tuple[dict, dict]]:
+    """Each passage's row with its document's row (empty when missing), keyed by passage id, for citing."""
+    ids = list(dict.fromkeys(passage_ids))
+    found: dict[str, tuple[dict, dict]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        passages = query_rows(conn, f"SELECT * FROM passages WHERE id IN ({marks})", chunk)
+        document_ids = list({p["document_id"] for p in passages})
+        marks = ",".join("?" * len(document_ids))
+        documents = {d["id"]: d for d in query_rows(conn, f"SELECT * FROM documents WHERE id IN ({marks})",
+                                                    document_ids)} if document_ids else {}
+        for passage in passages:
+            found[passage["id"]] = (passage, documents.get(passage["document_id"], {}))
+    return found

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from urllib.parse import quote, urlencode
 
 from db.ledger_pages import TOPIC_SCOPES, LedgerFilters
+from pursuit.citation import cite
 
 STATUS_MEANINGS = {
     "not yet rated": "No evidence of what followed has been found yet.",
@@ -101,3 +102,8 @@ def describe_filters(filters: LedgerFilters, topic_labels: Mapping[str, str]) ->
 def passage_path(passage_id: str) -> str:
     """The site path of a passage's page (its id URL-encoded, slashes kept as path segments)."""
     return "/-/passage/" + quote(passage_id, safe="/")
+
+
+def citations(sources: Mapping[str, tuple[Mapping, Mapping]]) -> dict[str, str]:
+    """The ready-to-copy OSCOLA citation (pursuit.citation) of each passage, keyed by passage id."""
+    return {passage_id: cite(passage, document).text for passage_id, (passage, document) in sources.items()}

@@ -15,10 +15,12 @@ import pytest
 import yaml
 from datasette.app import Datasette
 from datasette.cli import Setting
+from markupsafe import escape
 
 from db.timelines import KEY_PASSAGES_SQL, MENTIONS_BY_MONTH_SQL
 from nlp.taxonomy import load_taxonomy
 from pursuit import config
+from pursuit.citation import cite
 from pursuit.publish import load_metadata, plugins_dir
 
 OPL_LINE = "Contains Parliamentary information licensed under the Open Parliament Licence v3.0."
@@ -205,6 +207,18 @@ def test_commitment_page_shows_quote_status_restatements_and_dated_evidence(get,
                       [NPCC_ACCEPTANCE])
     assert f"Stated {occurrences[0]['n']} times" in text
     assert OPL_LINE in text
+
+
+def test_commitment_page_cites_the_promise_and_each_piece_of_evidence(get, sql):
+    html = get(f"/-/commitments/{NPCC_ACCEPTANCE}").text
+    row = sql("select * from commitments where id = ?", [NPCC_ACCEPTANCE])[0]
+    passage = sql("select * from passages where id = ?", [row["passage_id"]])[0]
+    document = sql("select * from documents where id = ?", [row["document_id"]])[0]
+    expected = cite(passage, document).text
+    assert "National Police Chiefs" in expected and "2022" in expected
+    assert f'<code class="citation-text">{escape(expected)}</code>' in html
+    evidence = sql("select e.passage_id from evidence e where e.commitment_id = ?", [NPCC_ACCEPTANCE])
+    assert html.count('<span class="muted citation-text">') == len(evidence)
 
 
 def test_curated_commitment_page_shows_both_statuses(get, sql):

@@ -7,13 +7,21 @@ import json
 import pytest
 
 from db.connect import open_db
-from db.ledger_pages import LedgerFilters, evidence_timeline, filter_choices, list_commitments, restatements
+from db.ledger_pages import (
+    LedgerFilters,
+    evidence_timeline,
+    filter_choices,
+    list_commitments,
+    passages_and_documents,
+    restatements,
+)
 from db.timelines import key_passages, mentions_by_month, topic_counts
 from nlp.link import STATUS_SCALE
 from nlp.taxonomy import load_taxonomy
 from pursuit.ledger_pages import (
     STATUS_MEANINGS,
     FilterError,
+    citations,
     describe_filters,
     filters_query,
     passage_path,
@@ -210,3 +218,17 @@ def test_read_filters_checks_values_and_round_trips_through_the_query_string():
 
 def test_every_status_on_the_published_scale_is_explained():
     assert tuple(STATUS_MEANINGS) == STATUS_SCALE
+
+
+def test_citations_name_the_house_date_and_column_or_the_publisher_and_title(site_db):
+    site_db.execute("UPDATE passages SET column_number = '1930', source = 'parlparse' "
+                    "WHERE id = 'parlparse/lords/2021-04-21a.1/p0'")
+    site_db.execute("UPDATE documents SET source = 'parlparse' WHERE id = 'parlparse/lords/2021-04-21a.1'")
+    site_db.execute("UPDATE documents SET publisher = 'Home Office' WHERE id = 'govuk/plan'")
+    wanted = ["parlparse/lords/2021-04-21a.1/p0", "govuk/plan/p0", "missing"]
+    sources = passages_and_documents(site_db, wanted)
+    assert set(sources) == {"parlparse/lords/2021-04-21a.1/p0", "govuk/plan/p0"}
+    cited = citations(sources)
+    assert cited["parlparse/lords/2021-04-21a.1/p0"].startswith("HL Deb 21 April 2021")
+    assert "col 1930" in cited["parlparse/lords/2021-04-21a.1/p0"]
+    assert cited["govuk/plan/p0"].startswith("Home Office, Title of govuk/plan (30 April 2021)")

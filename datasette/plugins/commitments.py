@@ -15,6 +15,7 @@ from db.ledger_pages import (
     evidence_timeline,
     filter_choices,
     list_commitments,
+    passages_and_documents,
     restatements,
 )
 from nlp.taxonomy import load_taxonomy as read_taxonomy
@@ -23,6 +24,7 @@ from pursuit.ledger_pages import (
     SCOPE_LABELS,
     STATUS_MEANINGS,
     FilterError,
+    citations,
     describe_filters,
     filters_query,
     passage_path,
@@ -68,8 +70,13 @@ async def commitment_page(datasette, request):
         raise NotFound(f"No commitment {commitment_id!r}: see /-/commitments for the ledger")
     occurrences = await database.execute_fn(lambda conn: restatements(conn, commitment_id))
     evidence = await database.execute_fn(lambda conn: evidence_timeline(conn, commitment_id))
-    for item in [row, *occurrences, *evidence]:
+    items = [row, *occurrences, *evidence]
+    passage_ids = [item["passage_id"] for item in items]
+    sources = await database.execute_fn(lambda conn: passages_and_documents(conn, passage_ids))
+    cited = citations(sources)
+    for item in items:
         item["page"] = passage_path(item["passage_id"])
+        item["citation"] = cited.get(item["passage_id"])
     labels = {t.id: t.label for t in load_taxonomy().topics}
     context = {"c": row, "occurrences": occurrences, "evidence": evidence, "statuses": STATUS_MEANINGS,
                "labels": labels, "database": database.name}
