@@ -225,3 +225,49 @@ def test_script_stored_in_a_passage_never_runs(site, page, path):
     page.wait_for_timeout(300)  # time for an injected image's onerror to fire, were it live
     assert page.evaluate("typeof window.__xss") == "undefined"
     expect(page.get_by_text(XSS, exact=False).first).to_be_visible()
+def test_ledger_filters_lead_to_a_commitment_and_its_evidence(site, page, tmp_path):
+    page.goto(f"{site}/-/commitments")
+    rows = page.locator("tr.commitment-row")
+    everything = rows.count()
+    assert everything > 20
+    page.select_option("#filter-topic", "stalking")
+    page.select_option("#filter-topic-scope", "document")
+    page.check("input[name=actor_kind][value=government]")
+    page.check("input[name=actor_kind][value=minister]")
+    page.fill("#filter-since", "2021-01-01")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show").click()
+    assert "topic=stalking" in page.url and "since=2021-01-01" in page.url
+    expect(rows).to_have_count(5)
+    expect(page.locator(".result-count")).to_contain_text("5 commitments on Stalking")
+    screenshot(page, "ledger-stalking-since-2021", tmp_path)
+
+    with page.expect_navigation():
+        rows.filter(has_text="MAPPA").get_by_role("link").first.click()
+    assert "/-/commitments/c-" in page.url
+    expect(page.locator("blockquote.commitment-quote")).to_contain_text("managed under MAPPA")
+    expect(page.locator(".status-suggested")).to_contain_text("indicative")
+
+    page.goto(f"{site}/-/commitments/c-926c4a4f56")
+    evidence = page.locator("tr.evidence-row")
+    expect(evidence.first).to_be_visible()
+    dates = [row.get_attribute("data-date") for row in evidence.all()]
+    assert len(dates) >= 5 and dates == sorted(dates) and all(d > "2022-03-01" for d in dates)
+    screenshot(page, "commitment-npcc-acceptance", tmp_path)
+
+
+def test_topic_chart_draws_one_bar_per_month_and_kind_with_the_query_counts(site, page, tmp_path):
+    query = "topic=stalking&_shape=array&_size=max"
+    figures = httpx.get(f"{site}/demo/topic_mentions_by_month.json?{query}").json()
+    page.goto(f"{site}/-/topics/stalking")
+    chart = page.locator("#topic-chart[data-rendered=true]")
+    expect(chart).to_be_visible()
+    bars = page.locator("#topic-chart svg rect.bar")
+    expect(bars).to_have_count(len(figures))
+    drawn = {(b.get_attribute("data-month"), b.get_attribute("data-kind")): int(b.get_attribute("data-count"))
+             for b in bars.all()}
+    assert drawn == {(f["month"], f["source_kind"]): f["mentions"] for f in figures}
+    heights = [float(b.get_attribute("height")) for b in bars.all()]
+    assert min(heights) > 0
+    assert chart.get_attribute("data-bars") == str(len(figures))
+    screenshot(page, "topic-stalking", tmp_path)
