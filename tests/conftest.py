@@ -266,5 +266,5 @@ def tagged_demo_db(tmp_path_factory) -> Path:
     """The tagged demo database with its ledger, built once per test run; tests must copy it to write."""
     db = tmp_path_factory.mktemp("tagged-demo") / "demo.db"
     subprocess.run([sys.executable, "-m", "pursuit", "demo", "--db", str(db), "--no-serve"],
-                   check=True, capture_output=True)
+                   check=True, capture_output=True, timeout=1200)
     return db
