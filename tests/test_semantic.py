@@ -299,3 +299,18 @@ def test_sql_recipe_embeds_the_query_and_uses_the_bit_index(site, fake_db_path):
     size = site.loop.run_until_complete(
         database.execute("select length(pursuit_embed('x', :m)) n", {"m": FAKE}))
     assert size.rows[0]["n"] == 384 * 4
+
+
+def test_page_says_when_the_embedding_model_cannot_load(tmp_path, fake_db_path):
+    path = tmp_path / "odd.db"
+    shutil.copy(fake_db_path, path)
+    db = open_db(path)
+    db.execute("update semantic_indexes set model = 'no-such-model' where model = ?", [FAKE])
+    db.conn.commit()
+    db.close()
+    ds = Datasette(files=[str(path)], plugins_dir=str(plugins_dir()),
+                   template_dir=str(config.DATASETTE_DIR / "templates"))
+    response = asyncio.run(ds.client.get("/-/semantic?q=stalking"))
+    assert response.status_code == 503
+    assert "Semantic search is unavailable: the embedding model &#39;no-such-model&#39; could not be loaded" \
+        in response.text and "no embedder is known" in response.text
