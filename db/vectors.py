@@ -14,6 +14,7 @@ import hashlib
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -202,12 +203,27 @@ def _add_new(conn: Any, name: str, model: str) -> int:
     return conn.execute(f"SELECT count(*) FROM [{name}_keys] WHERE id > ?", [before]).fetchone()[0]
 
 
+@contextmanager
+def _transaction(conn: Any) -> Iterator[None]:
+    """One explicit transaction (the driver would run the DDL outside one), unless one is already open."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+
+
 def update_index(conn: Any, model: str) -> IndexUpdate:
     """Bring one model's index in line with its sentences and vectors, in one transaction."""
     ensure_extension(conn)
     dimensions = _dimensions(conn, model)
-    conn.execute("CREATE INDEX IF NOT EXISTS sentences_text_hash ON sentences(text_hash)")
-    with conn:
+    with _transaction(conn):
+        conn.execute("CREATE INDEX IF NOT EXISTS sentences_text_hash ON sentences(text_hash)")
         name = _register(conn, model, dimensions)
         removed = _drop_unused(conn, name, model)
         added = _add_new(conn, name, model)
@@ -228,7 +244,7 @@ def drop_index(conn: Any, model: str) -> None:
     row = conn.execute("SELECT name FROM semantic_indexes WHERE model = ?", [model]).fetchone()
     if row is None:
         return
-    with conn:
+    with _transaction(conn):
         conn.execute(f"DROP TABLE IF EXISTS [{row[0]}]")
         conn.execute(f"DROP TABLE IF EXISTS [{row[0]}_keys]")
         conn.execute("DELETE FROM semantic_indexes WHERE model = ?", [model])
