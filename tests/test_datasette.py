@@ -26,6 +26,9 @@ TABLES = ["documents", "passages", "revisions", "crawl_runs", "crawl_state", "re
           "amendments", "questions", "commitments", "commitment_occurrences", "evidence"]
 HIDDEN = ["_migrations"] + [f"{table}_fts{suffix}" for table in ("passages", "sentences", "commitments")
                             for suffix in ("", "_config", "_data", "_docsize", "_idx")]
+HIDDEN += ["sqlite_sequence", "semantic_indexes"] + [  # semantic search: sqlite-vec index tables
+    f"semantic_indexes_all_minilm_l6_v2{suffix}"
+    for suffix in ("", "_keys", "_info", "_chunks", "_rowids", "_vector_chunks00")]
 FACETS = ["house", "document_kind", "speaker_name", "year"]
 
 

@@ -39,6 +39,9 @@ def test_update_crawls_tags_reindexes_and_records_the_run(tmp_path, config):
     assert steps["crawl"]["parlparse"]["items_new"] == 31
     assert steps["tag"]["passages"] == db["passages"].count == 100
     assert steps["index"] == {"fts": ["passages"]}
+    distinct_texts = db.execute("select count(distinct text_hash) from sentences").fetchone()[0]
+    assert steps["vectors"] == {"hashing-fake": {"added": distinct_texts, "removed": 0,
+                                                 "total": distinct_texts}}
     (crawl,) = list(db.query("select * from crawl_runs"))
     assert crawl["update_id"] == update["id"] and crawl["status"] == "ok"
     assert db["passage_tags"].count == 100
@@ -62,6 +65,7 @@ def test_second_update_starts_at_the_marks_and_changes_nothing(tmp_path, config,
     db = open_db(db_path)
     assert db["revisions"].count == 0
     assert json.loads(db["update_runs"].get(2)["steps"])["tag"]["passages"] == 0
+    assert json.loads(db["update_runs"].get(2)["steps"])["vectors"]["hashing-fake"]["added"] == 0
 
 
 def test_a_second_update_exits_with_a_clear_message_while_one_holds_the_lock(tmp_path, config):
