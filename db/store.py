@@ -254,7 +254,9 @@ def get_states(db: sqlite_utils.Database, source: str) -> dict[str, str]:
 
 
 def set_state(db: sqlite_utils.Database, source: str, key: str, value: str) -> None:
-    """Store a state value for `source`; call inside the transaction that stores the data."""
+    """Store a state value for `source` (no write if unchanged); call inside the data's transaction."""
+    if get_state(db, source, key) == value:
+        return
     db["crawl_state"].upsert(
         {"source": source, "key": key, "value": value, "updated_at": now_iso()},
         pk=("source", "key"),
