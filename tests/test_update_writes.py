@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from updating import parlparse_sources, run_update, train_fake_heads, write_config
+from updating import SMALL_DIRECTORIES, parlparse_sources, run_update, train_fake_heads, write_config
 
 BOOKKEEPING = {"update_runs", "crawl_runs"}
 
@@ -38,11 +38,16 @@ def count_writes(db_path: Path) -> list[str]:
 
 
 def test_update_over_unchanged_data_writes_only_its_own_record(tmp_path, fixture_server, fake_heads):
-    config = write_config(tmp_path / "update.yml", parlparse_sources(fixture_server.base_url), fake_heads)
+    sources = parlparse_sources(fixture_server.base_url, f"{SMALL_DIRECTORIES},debates")  # debates: redirects
+    config = write_config(tmp_path / "update.yml", sources, fake_heads)
     db_path = tmp_path / "p.db"
     run_update(db_path, config)
     tables = count_writes(db_path)
-    assert {"passages", "passages_fts_data", "sentences", "crawl_state", "commitments"} <= set(tables)
+    first = {"passages", "passages_fts_data", "sentences", "crawl_state", "redirects", "commitments"}
+    assert first <= set(tables)
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("select count(*) from redirects").fetchone()[0] > 0
+    conn.close()
     run_update(db_path, config)
     conn = sqlite3.connect(db_path)
     writes = dict(conn.execute("SELECT tbl, n FROM _writes").fetchall())
