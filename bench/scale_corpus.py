@@ -559,8 +559,11 @@ def write_corpus(
     embeddings: bool,
     topic_share: float = DEFAULT_TOPIC_SHARE,
     progress=print,
+    bulk: bool = True,
 ) -> dict:
     """Generate `passages` passages into a new database at `out`; return counts and timings.
+
+    `bulk=False` keeps the FTS triggers and indexes during the load (to measure what dropping them saves).
 
     The passages are stamped as tagged by the pool's tagger version (set `pool.tagger_version` to change it).
     """
@@ -571,7 +574,7 @@ def write_corpus(
     db.execute("PRAGMA synchronous = OFF")
     db.execute("PRAGMA cache_size = -200000")
     db.execute("PRAGMA foreign_keys = OFF")
-    indexes = drop_for_bulk_load(db)
+    indexes = drop_for_bulk_load(db) if bulk else []
     generator = Generator(pool, seed, topic_share)
     noise = np.random.default_rng(seed)
     counts = defaultdict(int)
@@ -586,7 +589,8 @@ def write_corpus(
                 progress(f"{out}: {counts['passages']} passages, {time.perf_counter() - started:.0f} s")
     _write_batch(db, batch, pool, noise, embeddings, counts)
     loaded = time.perf_counter() - started
-    restore_after_bulk_load(db, indexes)
+    if bulk:
+        restore_after_bulk_load(db, indexes)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     counts.update(load_seconds=round(loaded, 1), total_seconds=round(time.perf_counter() - started, 1))
@@ -641,6 +645,9 @@ def main(argv: list[str] | None = None) -> None:
         help="A tagged demo database to resample (default: build one "
         "beside --out with `pursuit demo --no-serve`).",
     )
+    parser.add_argument(
+        "--no-bulk", action="store_true", help="Keep FTS triggers and indexes during the load."
+    )
     parser.add_argument("--embeddings", action="store_true", help="Also write a vector per sentence.")
     parser.add_argument(
         "--topic-share",
@@ -654,7 +661,9 @@ def main(argv: list[str] | None = None) -> None:
         build_pool_database(pool_path)
     pool = load_pool(pool_path, args.embeddings)
     pool.tagger_version = current_tagger_version()
-    counts = write_corpus(pool, args.out, args.passages, args.seed, args.embeddings, args.topic_share)
+    counts = write_corpus(
+        pool, args.out, args.passages, args.seed, args.embeddings, args.topic_share, bulk=not args.no_bulk
+    )
     size = args.out.stat().st_size / 2**20
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(

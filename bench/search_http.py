@@ -112,14 +112,16 @@ def pages(name: str) -> list[tuple[str, str, str]]:
     return listed
 
 
-def measure_database(db_path: Path, repeats: int, env: dict[str, str]) -> tuple[list[str], float]:
+def measure_database(
+    db_path: Path, repeats: int, env: dict[str, str], only: str = ""
+) -> tuple[list[str], float]:
     """Table rows for one database, and the server's peak RSS."""
     port = free_port()
     server = start_server(db_path, port, env)
     rows = []
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            for what, query, path in pages(db_path.stem):
+            for what, query, path in [p for p in pages(db_path.stem) if only in p[0]]:
                 times, failed = timed(client, path, repeats)
                 count = f"{matches(client, db_path.stem, query):,}" if query else ""
                 rows.append(f"| {db_path.name} | {what} | {count} | {p50_p95(times)} | {failed} |")
@@ -139,13 +141,19 @@ def main() -> None:
     parser.add_argument("databases", nargs="+", type=Path)
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--label", default="", help="A note for the heading, e.g. the settings compared.")
-    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
-                        help="Environment for the server, e.g. PURSUIT_SQLITE_PRAGMAS=off (repeatable).")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="Environment for the server, e.g. PURSUIT_SQLITE_PRAGMAS=off (repeatable).",
+    )
+    parser.add_argument("--only", default="", help="Measure only the pages whose description holds this.")
     args = parser.parse_args()
     env = dict(pair.split("=", 1) for pair in args.env)
     rows, memory = [], []
     for db_path in args.databases:
-        found, rss = measure_database(db_path, args.repeats, env)
+        found, rss = measure_database(db_path, args.repeats, env, args.only)
         rows += found
         memory.append(f"{db_path.name} {rss:.0f} MiB")
     label = f" ({args.label})" if args.label else ""
@@ -157,7 +165,8 @@ def main() -> None:
         "search p95 < 150 ms, faceted topic page p95 < 300 ms. Peak RSS of the server: "
         f"{', '.join(memory)}. Ranked search SQL: db/search.py.\n\n"
         "| database | page | matches | p50 / p95 ms | not 200 |\n|---|---|---|---|---|\n"
-        + "\n".join(rows) + "\n"
+        + "\n".join(rows)
+        + "\n"
     )
     append_results(text)
 
