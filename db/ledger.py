@@ -162,12 +162,16 @@ def evidence_of(db: sqlite_utils.Database) -> dict[str, list[dict[str, Any]]]:
 
 
 def refresh_counts(db: sqlite_utils.Database) -> None:
-    """Recount each commitment's restatements and evidence."""
-    db.execute("""UPDATE commitments SET
-        restatements = (SELECT count(*) FROM commitment_occurrences o WHERE o.commitment_id = commitments.id),
-        evidence_count = (SELECT count(*) FROM evidence e WHERE e.commitment_id = commitments.id)""")
+    """Recount each commitment's restatements and evidence, writing only the counts that changed."""
+    restated = "(SELECT count(*) FROM commitment_occurrences o WHERE o.commitment_id = commitments.id)"
+    evidenced = "(SELECT count(*) FROM evidence e WHERE e.commitment_id = commitments.id)"
+    db.execute(f"""UPDATE commitments SET restatements = {restated}, evidence_count = {evidenced}
+        WHERE restatements IS NOT {restated} OR evidence_count IS NOT {evidenced}""")
 
 
 def update_status(db: sqlite_utils.Database, commitment_id: str, fields: dict[str, Any]) -> None:
-    """Write status fields of one commitment."""
-    db["commitments"].update(commitment_id, fields)
+    """Write the status fields of one commitment that differ from what is stored (none: no write)."""
+    stored = db["commitments"].get(commitment_id)
+    changed = {k: v for k, v in fields.items() if stored.get(k) != v}
+    if changed:
+        db["commitments"].update(commitment_id, changed)

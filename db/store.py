@@ -173,22 +173,32 @@ def retire_document(db: sqlite_utils.Database, doc_id: str, reason: str) -> bool
 def save_redirects(
     db: sqlite_utils.Database, source: str, redirects: Iterable[dict[str, str]]
 ) -> int:
-    """Record old-id -> new-id redirects and retire any stored document under an old id."""
+    """Record new old-id -> new-id redirects (a known one is not written again) and retire any stored
+    document under an old id."""
     retired = 0
     for redirect in redirects:
-        db["redirects"].upsert(
-            {**redirect, "source": source, "seen_at": now_iso()}, pk="old_id"
-        )
+        row = {**redirect, "source": source}
+        known = list(db.query("select * from redirects where old_id = ?", [redirect["old_id"]]))
+        if not known or any(known[0].get(k) != v for k, v in row.items()):
+            db["redirects"].upsert({**row, "seen_at": now_iso()}, pk="old_id")
         if redirect["old_id"] != redirect["new_id"]:
             reason = f"superseded by {redirect['new_id']}"
             retired += retire_document(db, redirect["old_id"], reason)
     return retired
 
 
+def _vote_key(row: dict[str, Any]) -> tuple[str, ...]:
+    """A division vote row as comparable text."""
+    return tuple(str(row.get(c)) for c in ("division_id", "voter_id", "voter_name", "vote", "teller"))
+
+
 def save_votes(db: sqlite_utils.Database, division_id: str, votes: list[dict[str, Any]]) -> None:
-    """Replace the stored votes of one division with `votes`."""
-    db.execute("delete from division_votes where division_id = ?", [division_id])
+    """Replace the stored votes of one division with `votes` (no write when they are the stored ones)."""
     rows = [{**vote, "division_id": division_id} for vote in votes]
+    stored = list(db.query("select * from division_votes where division_id = ?", [division_id]))
+    if sorted(map(_vote_key, stored)) == sorted(map(_vote_key, rows)):
+        return
+    db.execute("delete from division_votes where division_id = ?", [division_id])
     db["division_votes"].upsert_all(rows, pk=("division_id", "voter_id", "vote"))
 
 
@@ -254,7 +264,9 @@ def get_states(db: sqlite_utils.Database, source: str) -> dict[str, str]:
 
 
 def set_state(db: sqlite_utils.Database, source: str, key: str, value: str) -> None:
-    """Store a state value for `source`; call inside the transaction that stores the data."""
+    """Store a state value for `source` (no write if unchanged); call inside the data's transaction."""
+    if get_state(db, source, key) == value:
+        return
     db["crawl_state"].upsert(
         {"source": source, "key": key, "value": value, "updated_at": now_iso()},
         pk=("source", "key"),

@@ -12,6 +12,7 @@ import numpy as np
 
 DIMENSIONS = 384
 MODEL_ENV = "PURSUIT_EMBEDDING_MODEL"
+DEVICE_ENV = "PURSUIT_EMBED_DEVICE"  # e.g. cuda, cuda:1 or mps on a GPU machine; cpu by default
 _WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -36,10 +37,12 @@ def default_model() -> str:
 
 
 class SentenceTransformerEmbedder:
-    """sentence-transformers on the CPU, loaded on first use, never from a hub."""
+    """sentence-transformers on the CPU (or $PURSUIT_EMBED_DEVICE), loaded on first use, never from a hub."""
 
-    def __init__(self, model: str | None = None, batch_size: int = 64, threads: int | None = None):
+    def __init__(self, model: str | None = None, batch_size: int = 64, threads: int | None = None,
+                 device: str | None = None):
         self.model_path = model or default_model()
+        self.device = device or os.environ.get(DEVICE_ENV) or "cpu"
         self.name = "all-MiniLM-L6-v2" if model is None and MODEL_ENV not in os.environ else self.model_path
         self.batch_size = batch_size
         self.threads = threads
@@ -54,7 +57,7 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer
 
         torch.set_num_threads(self.threads or min(2, os.cpu_count() or 1))
-        self._model = SentenceTransformer(self.model_path, device="cpu")
+        self._model = SentenceTransformer(self.model_path, device=self.device)
         return self._model
 
     def encode(self, texts: list[str]) -> np.ndarray:

@@ -99,11 +99,15 @@ def make_embedder(kind: str):
 
 
 def tag_step(db, config: UpdateConfig) -> dict[str, Any]:
-    """Tag the passages that are new or changed since they were last tagged."""
+    """Tag the passages that are new or changed since they were last tagged (no tagger is built if none)."""
+    from db.tagging import count_pending
     from nlp.heads import DEFAULT_PATH, load_heads
-    from pursuit.tagging import tag_database
+    from pursuit.tagging import tag_database, tagger_version
 
-    run = tag_database(db, make_embedder(config.embedder), load_heads(config.heads or DEFAULT_PATH))
+    heads = load_heads(config.heads or DEFAULT_PATH)
+    if count_pending(db, tagger_version(heads)) == 0:
+        return {"passages": 0, "sentences": 0, "mentions": 0, "embedded": 0, "reused": 0}
+    run = tag_database(db, make_embedder(config.embedder), heads)
     return {"passages": run.passages, "sentences": run.sentences, "mentions": run.mentions,
             "embedded": run.embedded, "reused": run.reused}
 
@@ -120,11 +124,11 @@ def link_step(db, config: UpdateConfig) -> dict[str, Any]:
 
 
 def index_step(db) -> dict[str, Any]:
-    """Rebuild the full-text indexes and make sure every declared index exists."""
+    """Make sure the full-text indexes and every declared index exist (triggers keep FTS in step, so a pass
+    over unchanged data writes nothing; a full rebuild would rewrite the whole index every time)."""
     from db import shape
 
     shape.ensure_fts(db)
-    shape.rebuild_fts(db)
     shape.ensure_indexes(db)
     shape.ensure_indexes(db, shape.PARLIAMENT_INDEXES)
     db.execute("PRAGMA optimize")
