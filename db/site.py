@@ -50,6 +50,12 @@ RESULT_COLUMNS = {
                  "s.document_kind, p.document_title, "
                  "snippet(sentences_fts, 0, {start}, {end}, '…', 40) as snippet",
 }
+# Ranking and facets cover at most this many matches, the most recently stored (FTS5 reads rowids in
+# order without sorting): a phrase or a rare word is ranked exactly, a very common word by its newest
+# matches, so a search on a million passages stays fast. Matches are counted up to TOTAL_CAP.
+CANDIDATES = 2000
+TOTAL_CAP = 10_000
+TIE_BREAK = {"passages": "passage_id", "sentences": "sentence_id"}  # equal scores: a stable order
 PAGE_MARKS = (":hit_start", ":hit_end")
 CANNED_MARKS = ("'['", "']'")
 FACET_EXPRESSIONS = {
@@ -60,9 +66,11 @@ FACET_EXPRESSIONS = {
 }
 TOPIC_FACET = {
     "passages": "select m.topic as value, count(distinct m.passage_id) as n from mentions m "
-                "where m.passage_id in (select p.id {hits}) group by 1 order by 2 desc, 1 limit 10",
+                "where m.passage_id in (select p.id {hits} order by f.rowid desc limit {cap}) "
+                "group by 1 order by 2 desc, 1 limit 10",
     "sentences": "select m.topic as value, count(*) as n from mentions m "
-                 "where m.sentence_id in (select s.id {hits}) group by 1 order by 2 desc, 1 limit 10",
+                 "where m.sentence_id in (select s.id {hits} order by f.rowid desc limit {cap}) "
+                 "group by 1 order by 2 desc, 1 limit 10",
 }
 
 
@@ -77,6 +85,8 @@ class SearchResults:
     rows: list[dict[str, Any]]
     total: int
     facets: dict[str, list[tuple[Any, int]]] = field(default_factory=dict)
+    total_capped: bool = False  # more than TOTAL_CAP matches: `total` is the cap
+    bounded: bool = False  # more than CANDIDATES matches: ranked and faceted among the newest of them
 
 
 def ranked_sql(target: str, marks: tuple[str, str] = PAGE_MARKS) -> str:
@@ -86,8 +96,11 @@ def ranked_sql(target: str, marks: tuple[str, str] = PAGE_MARKS) -> str:
     literal brackets for the canned queries.
     """
     columns = RESULT_COLUMNS[target].format(start=marks[0], end=marks[1])
-    return (f"select {columns}, bm25({target}_fts) as rank {HITS[target]}"
-            f"order by rank limit {PAGE_SIZE} offset {PAGE_SIZE} * max(0, cast(:page as integer) - 1)")
+    tie_break = TIE_BREAK[target]
+    return (f"select * from (select {columns}, bm25({target}_fts) as rank {HITS[target]}"
+            f"order by f.rowid desc limit {CANDIDATES}) "
+            f"order by rank, {tie_break} "
+            f"limit {PAGE_SIZE} offset {PAGE_SIZE} * max(0, cast(:page as integer) - 1)")
 
 
 def search_params(query: str, filters: Mapping[str, Any] | None = None, page: int = 1) -> dict[str, Any]:
@@ -106,30 +119,37 @@ def search(conn, target: str, query: str, filters: Mapping[str, Any] | None = No
     try:
         rows = [dict(zip([c[0] for c in cur.description], row, strict=True))
                 for cur in [conn.execute(ranked_sql(target), params)] for row in cur.fetchall()]
-        total, facets = facet_counts(conn, target, params)
+        total = count_hits(conn, target, params)
+        facets = facet_counts(conn, target, params)
     except Exception as error:  # sqlite3 or pysqlite3 OperationalError, whichever the caller uses
         raise _syntax_error(error, query) from error
-    return SearchResults(rows, total, facets)
+    return SearchResults(rows, min(total, TOTAL_CAP), facets, total_capped=total > TOTAL_CAP,
+                         bounded=total > CANDIDATES)
+
+
+def count_hits(conn, target: str, params: Mapping[str, Any]) -> int:
+    """How many hits there are, counted up to one past TOTAL_CAP."""
+    sql = f"select count(*) from (select 1 {HITS[target]} limit {TOTAL_CAP + 1})"
+    return conn.execute(sql, params).fetchone()[0]
 
 
 Facets = dict[str, list[tuple[Any, int]]]
 
 
-def facet_counts(conn, target: str, params: Mapping[str, Any]) -> tuple[int, Facets]:
-    """The number of hits and the ten commonest values of each facet among them, in two passes."""
+def facet_counts(conn, target: str, params: Mapping[str, Any]) -> Facets:
+    """The ten commonest values of each facet among the (at most CANDIDATES newest) hits, in two passes."""
     expressions = FACET_EXPRESSIONS[target]
     counters: dict[str, Counter] = {name: Counter() for name in expressions}
-    total = 0
-    for row in conn.execute(f"select {', '.join(expressions.values())} {HITS[target]}", params):
-        total += 1
+    sql = f"select {', '.join(expressions.values())} {HITS[target]} order by f.rowid desc limit {CANDIDATES}"
+    for row in conn.execute(sql, params):
         for name, value in zip(expressions, row, strict=True):
             if value is not None:
                 counters[name][value] += 1
-    topic_sql = TOPIC_FACET[target].format(hits=HITS[target])
+    topic_sql = TOPIC_FACET[target].format(hits=HITS[target], cap=CANDIDATES)
     facets: Facets = {"topic": [tuple(r) for r in conn.execute(topic_sql, params)]}
     for name, counter in counters.items():
         facets[name] = sorted(counter.items(), key=lambda item: (-item[1], str(item[0])))[:10]
-    return total, facets
+    return facets
 
 
 def _syntax_error(error: Exception, query: str) -> Exception:
@@ -241,7 +261,8 @@ select p.id as atom_id,
        coalesce(p.date || 'T00:00:00+00:00', (select first_seen from documents where id = p.document_id))
            as atom_updated,
        p.text as atom_content, {SAFE_PASSAGE_LINK} as atom_link
-{PASSAGE_HITS}
+from passages p
+where p.rowid in (select f.rowid {PASSAGE_HITS} order by f.rowid desc limit {CANDIDATES})
 order by p.date desc, p.id limit 50
 """
 TOPIC_FEED = f"""

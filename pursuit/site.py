@@ -92,9 +92,11 @@ def results_context(asked: Mapping[str, Any], results: site.SearchResults, datab
     """Template variables for a page of results: rows with snippet parts and links, facets, paging."""
     rows = [{**row, "snippet_parts": site.snippet_parts(row["snippet"]),
              "href": passage_path(row["passage_id"])} for row in results.rows]
-    last_page = max(1, -(-results.total // site.PAGE_SIZE))
+    ranked = min(results.total, site.CANDIDATES)
+    last_page = max(1, -(-ranked // site.PAGE_SIZE))
     return {
         "rows": rows, "total": results.total, "facets": facet_links(asked, results.facets),
+        "total_capped": results.total_capped, "bounded": results.bounded, "candidates": site.CANDIDATES,
         "feed_url": feed_url(database, asked), "last_page": last_page,
         "previous_url": search_url(asked, page=asked["page"] - 1) if asked["page"] > 1 else None,
         "next_url": search_url(asked, page=asked["page"] + 1) if asked["page"] < last_page else None,

@@ -86,7 +86,7 @@ def fts_ids(sql, table: str, match: str) -> list[str]:
     alias = "p" if table == "passages" else "s"
     return [r["id"] for r in sql(f"select {key} as id from {table}_fts f join {table} {alias} "
                                  f"on {alias}.rowid = f.rowid where {table}_fts match ? "
-                                 f"order by bm25({table}_fts)", (match,))]
+                                 f"order by bm25({table}_fts), {alias}.id", (match,))]
 
 
 # Home and navigation
@@ -457,3 +457,19 @@ def test_html_in_source_text_is_shown_as_text_never_run(xss_get, path):
 def test_xss_feed_entries_are_plain_text(xss_get):
     xml = xss_get("/demo/search_feed.atom?q=onerror").text
     assert '<content type="text">' in xml and "<script>" not in xml
+
+
+def test_a_very_common_word_is_ranked_among_its_newest_matches_and_counted_up_to_a_cap(
+        tagged_demo_db, monkeypatch):
+    monkeypatch.setattr(site, "CANDIDATES", 5)
+    monkeypatch.setattr(site, "TOTAL_CAP", 8)
+    newest_sql = ("select p.id from passages_fts f join passages p on p.rowid = f.rowid "
+                  "where passages_fts match 'police' order by f.rowid desc limit 5")
+    with sqlite3.connect(f"file:{tagged_demo_db}?mode=ro", uri=True) as conn:
+        newest = {row[0] for row in conn.execute(newest_sql)}
+        found = site.search(conn, "passages", "police")
+    assert (found.total, found.total_capped, found.bounded) == (8, True, True)
+    assert {row["passage_id"] for row in found.rows} == newest
+    assert sum(count for _, count in found.facets["year"]) <= 5
+    shown = pages.results_context(pages.search_request({"q": "police"}), found, "demo")
+    assert shown["last_page"] == 1 and shown["bounded"] and shown["total_capped"]
