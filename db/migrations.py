@@ -11,7 +11,7 @@ import sqlite_utils
 from db import shape
 from db.ledger import create_ledger_tables
 from db.runs import create_update_tables
-from db.tagging import create_tagging_tables
+from db.tagging import create_tagging_tables, key_embeddings_by_model
 
 Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
 
@@ -185,6 +185,7 @@ MIGRATIONS: list[Migration] = [
     ("0011_passages_page", _add_passage_page),
     ("0012_update_runs", create_update_tables),
     ("0013_commitments_ledger", create_ledger_tables),
+    ("0014_embeddings_per_model", key_embeddings_by_model),
 ]
 
 
