@@ -152,7 +152,7 @@ def replay_full_tagger(heads: Heads, embedder: Embedder, static: Embedder, texts
 
 
 def train_heads(paths: list[Path] | Path, embedder: Embedder, taxonomy_path: str | None = None,
-                static: Embedder | None = None, background_path: Path | None = BACKGROUND) -> Heads:
+                static: Embedder | None = None, background_path: Path | None = None) -> Heads:
     """Fit every head and calibrate its threshold on out-of-fold predictions, then fit the first pass."""
     paths = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
     taxonomy = load_taxonomy(taxonomy_path) if taxonomy_path else load_taxonomy()

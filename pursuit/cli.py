@@ -272,8 +272,11 @@ def evaluate(gold_path: Path, model, heads, json_out, static_model, gate: bool):
               help="Labelled JSON lines to learn from (default: every nlp/data/*.jsonl).")
 @MODEL_OPTION
 @STATIC_OPTION
+@click.option("--background", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Unlabelled sentences, one a line, that teach the first pass what to skip "
+                   "(default: nlp/data/background.txt).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the heads.")
-def train(data_paths, model, static_model, out):
+def train(data_paths, model, static_model, background, out):
     """Fit the semantic tagger's heads on labelled sentences and the taxonomy's examples.
 
     Thresholds are calibrated per topic on five-fold out-of-fold predictions. Run it after
@@ -282,10 +285,11 @@ def train(data_paths, model, static_model, out):
     Example: pursuit train --data nlp/data/train.jsonl
     """
     from nlp.heads import DEFAULT_PATH
-    from nlp.train import DATA_DIR, train_heads
+    from nlp.train import BACKGROUND, DATA_DIR, train_heads
 
     paths = list(data_paths) or sorted(DATA_DIR.glob("*.jsonl"))
-    heads = train_heads(paths, _embedder(model), static=_static(static_model))
+    heads = train_heads(paths, _embedder(model), static=_static(static_model),
+                        background_path=background or BACKGROUND)
     heads.save(out or DEFAULT_PATH)
     thresholds = ", ".join(f"{t}={v:.2f}" for t, v in zip([*heads.topics, "commitment"], heads.thresholds,
                                                           strict=True))

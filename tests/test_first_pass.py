@@ -44,7 +44,7 @@ class RecordingEmbedder(HashingEmbedder):
 @pytest.fixture(scope="module")
 def fake_heads():
     """Heads and first pass fitted with the hashing fake as the full model and the real static model."""
-    return train_heads(sorted(DATA_DIR.glob("*.jsonl")), HashingEmbedder(), background_path=None)
+    return train_heads(sorted(DATA_DIR.glob("*.jsonl")), HashingEmbedder())
 
 
 @pytest.fixture(scope="module")

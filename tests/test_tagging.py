@@ -20,7 +20,7 @@ LORDS_PASSAGE = "parlparse/lordspages/2009-10-27a.1130.0"
 @pytest.fixture(scope="module")
 def fake_heads():
     """Heads fitted on the bundled data with the deterministic hashing embedder."""
-    return train_heads(sorted(DATA_DIR.glob("*.jsonl")), HashingEmbedder(), background_path=None)
+    return train_heads(sorted(DATA_DIR.glob("*.jsonl")), HashingEmbedder())
 
 
 @pytest.fixture
