@@ -162,6 +162,21 @@ def test_reciprocal_rank_fusion_rewards_agreement():
     assert reciprocal_rank_fusion([]) == []
 
 
+def test_a_weighted_ranking_counts_less_in_the_fusion():
+    fused = reciprocal_rank_fusion([["full-1", "both"], ["static-1", "both"]], weights=[1.0, 0.5])
+    assert [item for item, _ in fused] == ["both", "full-1", "static-1"]
+
+
+def test_the_static_models_vectors_are_embedded_again_by_the_static_model_at_half_weight():
+    from nlp.embed import embedder_for_model
+    from nlp.static import StaticEmbedder
+    from pursuit.semantic import STATIC_WEIGHT, fusion_weight
+
+    name = StaticEmbedder().name
+    assert isinstance(embedder_for_model(name), StaticEmbedder)
+    assert fusion_weight(name) == STATIC_WEIGHT < fusion_weight(HashingEmbedder.name) == 1.0
+
+
 def test_several_models_are_searched_and_fused(fake_db):
     text = next(iter(fake_db.query("select text from sentences where length(text) > 80 limit 1")))["text"]
     queries = {FAKE: HashingEmbedder().encode([text])[0], SMALL: HashingEmbedder(128).encode([text])[0]}
