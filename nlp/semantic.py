@@ -1,4 +1,9 @@
-"""The semantic tagger component: embeds each unit (sentence) in batches and scores it with the heads."""
+"""The semantic tagger component: a cheap first pass over every unit, the full model for the candidates.
+
+Every unit (sentence) gets a static-model vector; the gate (rules, pledge cues and a logistic regression
+over the static vector) decides which units could be tagged at all, and only those are embedded with
+the full model and scored by the learned heads.
+"""
 
 from __future__ import annotations
 
@@ -17,24 +22,39 @@ from nlp.heads import Heads
 
 Doc.set_extension("units", default=None, force=True)
 WHOLE_TEXT = "pursuit_whole_text"
-_REGISTRY: dict[str, tuple[Embedder, Heads]] = {}
+
+
+@dataclass
+class Scorers:
+    """What a semantic component scores with: the full embedder, the static one, the heads, gate on or off."""
+
+    embedder: Embedder
+    static: Embedder
+    heads: Heads
+    gate: bool = True
+
+
+_REGISTRY: dict[str, Scorers] = {}
 
 
 @dataclass
 class Unit:
-    """One scored span of a document: its offsets, vector, commitment cue and head probabilities."""
+    """One span of a document: offsets, vectors, commitment cue, gate verdict and head probabilities."""
 
     start_char: int
     end_char: int
     text: str
-    vector: np.ndarray
+    static_vector: np.ndarray
     commitment: Commitment
-    probabilities: np.ndarray
+    gate_score: float
+    sent_on: bool
+    vector: np.ndarray | None = None          # full-model vector, only for units sent on
+    probabilities: np.ndarray | None = None   # head probabilities, only for units sent on
 
 
-def register(key: str, embedder: Embedder, heads: Heads) -> None:
-    """Make an embedder and heads available to components configured with `key`."""
-    _REGISTRY[key] = (embedder, heads)
+def register(key: str, scorers: Scorers) -> None:
+    """Make embedders and heads available to components configured with `key`."""
+    _REGISTRY[key] = scorers
 
 
 def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -76,19 +96,46 @@ class SemanticTagger:
             yield from self._score(batch)
 
     def _score(self, docs: list[Doc]) -> list[Doc]:
-        """Embed every unit of the batch at once, then score each unit."""
-        embedder, heads = _REGISTRY[self.key]
+        """First pass over every unit of the batch, then one full-model call for the units sent on."""
+        scorers = _REGISTRY[self.key]
+        topics = scorers.heads.topics
         spans = [(doc, start, end) for doc in docs for start, end in unit_spans(doc)]
         texts = [doc.text[start:end] for doc, start, end in spans]
-        vectors = embedder.encode(texts)
+        hits = [hits_in(doc, start, end) for doc, start, end in spans]
+        cues = [(doc._.commitments or {}).get(start) or detect_commitment(text)
+                for (doc, start, _), text in zip(spans, texts, strict=True)]
+        static_vectors = scorers.static.encode(texts)
+        scores, sent = first_pass(scorers, static_vectors, hits, cues)
+        candidates = np.flatnonzero(sent)
+        full_vectors = scorers.embedder.encode([texts[i] for i in candidates])
+        probabilities = np.zeros((len(candidates), len(topics) + 1))
+        if len(candidates):
+            features = np.stack([feature_vector(v, topics, hits[i], cues[i])
+                                 for i, v in zip(candidates, full_vectors, strict=True)])
+            probabilities = scorers.heads.probabilities(features)
+        units = [Unit(start, end, text, static_vectors[i], cues[i], float(scores[i]), bool(sent[i]))
+                 for i, ((_, start, end), text) in enumerate(zip(spans, texts, strict=True))]
+        for row, index in enumerate(candidates):
+            units[index].vector, units[index].probabilities = full_vectors[row], probabilities[row]
         for doc in docs:
             doc._.units = []
-        for (doc, start, end), text, vector in zip(spans, texts, vectors, strict=True):
-            commitment = (doc._.commitments or {}).get(start) or detect_commitment(text)
-            features = feature_vector(vector, heads.topics, hits_in(doc, start, end), commitment)
-            probabilities = heads.probabilities(features[None, :])[0]
-            doc._.units.append(Unit(start, end, text, vector, commitment, probabilities))
+        for (doc, _, _), unit in zip(spans, units, strict=True):
+            doc._.units.append(unit)
         return docs
+
+
+def first_pass(scorers: Scorers, static_vectors: np.ndarray, hits: list, cues: list[Commitment]
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Gate scores and send-on flags: a rule hit or a pledge always goes on, else the gate's score decides."""
+    forced = np.array([bool(h) or c.is_commitment for h, c in zip(hits, cues, strict=True)], dtype=bool)
+    gate = scorers.heads.gate
+    if not scorers.gate or gate is None or not len(forced):
+        return np.ones(len(forced)), np.ones(len(forced), dtype=bool)
+    topics = scorers.heads.topics
+    features = np.stack([feature_vector(v, topics, h, c)
+                         for v, h, c in zip(static_vectors, hits, cues, strict=True)])
+    scores = gate.probabilities(features)
+    return scores, forced | (scores >= gate.threshold)
 
 
 @Language.factory("pursuit_semantic", default_config={"key": "default"})

@@ -12,10 +12,11 @@ from nlp.components import hits_in
 from nlp.embed import Embedder
 from nlp.heads import Heads, HeadsError, load_heads
 from nlp.pipeline import build_pipeline
-from nlp.semantic import WHOLE_TEXT, Unit, register
+from nlp.semantic import WHOLE_TEXT, Scorers, Unit, register
+from nlp.static import StaticEmbedder
 from nlp.taxonomy import load_taxonomy
 
-TAGGER_VERSION = "1"
+TAGGER_VERSION = "2"  # 2: first pass over a static model; only candidates reach MiniLM
 ANCHOR_SIMILARITY = 0.75  # this close to one of a topic's own example sentences is that topic
 
 
@@ -41,14 +42,16 @@ class TaggedSentence:
     commitment_score: float = 0.0
     commitment_reason: str = ""
     actor: str | None = None
-    vector: np.ndarray | None = None
+    vector: np.ndarray | None = None          # full-model vector (None when the first pass stopped it)
+    static_vector: np.ndarray | None = None   # static-model vector, for every sentence
+    sent_on: bool = True                      # whether the first pass sent it to the full model
 
 
 class Tagger:
     """The one code path behind `pursuit tag` and `pursuit classify`."""
 
     def __init__(self, embedder: Embedder, heads: Heads | None = None, taxonomy_path: str | None = None,
-                 batch_size: int = 64):
+                 batch_size: int = 128, static: Embedder | None = None, gate: bool = True):
         self.taxonomy = load_taxonomy(taxonomy_path) if taxonomy_path else load_taxonomy()
         self.heads = heads or load_heads()
         if self.heads.topics != self.taxonomy.ids():
@@ -60,10 +63,16 @@ class Tagger:
         if trained_with and trained_with != embedder.name:
             raise HeadsError(f"the learned heads were trained on {trained_with!r} embeddings, "
                              f"not {embedder.name!r}; run `pursuit train` with this model")
+        self.static = static or StaticEmbedder()
+        gated_with = self.heads.meta.get("static_model")
+        if gate and self.heads.gate is not None and gated_with != self.static.name:
+            raise HeadsError(f"the first pass was trained on {gated_with!r} static vectors, "
+                             f"not {self.static.name!r}; run `pursuit train` with this static model")
         self.embedder = embedder
         self.batch_size = batch_size
+        self.gate = gate and self.heads.gate is not None
         self.key = f"tagger-{id(self)}"
-        register(self.key, embedder, self.heads)
+        register(self.key, Scorers(embedder, self.static, self.heads, self.gate))
         self.nlp = build_pipeline(taxonomy_path, semantic_key=self.key)
 
     def tag_texts(self, texts: Iterable[str]) -> Iterator[list[TaggedSentence]]:
@@ -89,8 +98,13 @@ class Tagger:
 
     def _explain(self, doc, unit: Unit) -> TaggedSentence:
         """Decide topics and commitment for one unit and record the reasons."""
+        sentence = TaggedSentence(unit.start_char, unit.end_char, unit.text, vector=unit.vector,
+                                  static_vector=unit.static_vector, sent_on=unit.sent_on)
+        if not unit.sent_on:
+            sentence.commitment_reason = (f"{unit.commitment.reason}; first pass: p={unit.gate_score:.2f} "
+                                          f"below {self.heads.gate.threshold:.2f}, not sent to the model")
+            return sentence
         hits = hits_in(doc, unit.start_char, unit.end_char)
-        sentence = TaggedSentence(unit.start_char, unit.end_char, unit.text, vector=unit.vector)
         for index, topic in enumerate(self.heads.topics):
             tag = self._topic_tag(topic, index, unit, [h for h in hits if h.topic == topic])
             if tag:

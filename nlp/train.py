@@ -14,9 +14,10 @@ from nlp.commitments import detect_commitment
 from nlp.components import hits_in
 from nlp.embed import Embedder
 from nlp.features import feature_vector
-from nlp.heads import Heads
+from nlp.heads import Gate, Heads
 from nlp.labelled import Labelled, read_labelled
 from nlp.pipeline import build_pipeline
+from nlp.static import StaticEmbedder
 from nlp.taxonomy import Taxonomy, load_taxonomy
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -24,6 +25,8 @@ REGULARISATION = 1.0
 MIN_LABELLED_POSITIVES = 15   # below this, a topic's semantic tagger is trusted only when very sure
 SPARSE_TOPIC_FLOOR = 0.9
 THRESHOLD_GRID = np.round(np.arange(0.2, 0.95, 0.025), 3)
+BACKGROUND = DATA_DIR / "background.txt"  # unlabelled everyday Hansard: the first pass learns what to skip
+GATE_RECALL = 0.99            # share of would-be-tagged sentences the first pass must send on (out of fold)
 
 
 def featurise(texts: list[str], embedder: Embedder, taxonomy: Taxonomy, taxonomy_path: str | None):
@@ -100,8 +103,57 @@ def files_digest(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def train_heads(paths: list[Path] | Path, embedder: Embedder, taxonomy_path: str | None = None) -> Heads:
-    """Fit every head and calibrate its threshold on out-of-fold predictions."""
+class KnownVectors:
+    """An embedder that answers from vectors already computed (to replay the full tagger on training data)."""
+
+    def __init__(self, name: str, texts: list[str], vectors: np.ndarray):
+        self.name = name
+        self.vectors = dict(zip(texts, vectors, strict=True))
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """The stored vector of each text."""
+        return np.stack([self.vectors[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
+
+
+def recall_threshold(scores: np.ndarray, positives: np.ndarray, forced: np.ndarray, target: float) -> float:
+    """The highest threshold at which forced units plus scores above it reach `target` recall of positives."""
+    needed = int(np.ceil(target * positives.sum()))
+    covered = int((positives & forced).sum())
+    open_scores = np.sort(scores[positives & ~forced])[::-1]
+    if covered >= needed or open_scores.size == 0:
+        return float(open_scores[0]) if open_scores.size else 0.5
+    index = min(needed - covered, open_scores.size) - 1
+    return float(open_scores[index])
+
+
+def train_gate(static_features: np.ndarray, would_tag: np.ndarray, forced: np.ndarray,
+               target: float = GATE_RECALL) -> tuple[Gate, dict]:
+    """Fit the first pass on the units rules do not force through; threshold it for recall out of fold."""
+    free = ~forced
+    weights, bias = fit(static_features[free], would_tag[free])
+    oof = np.ones(len(would_tag))
+    oof[free] = out_of_fold(static_features[free], would_tag[free])
+    threshold = recall_threshold(oof, would_tag, forced, target)
+    sent = forced | (oof >= threshold)
+    figures = {"gate_recall_target": target,
+               "gate_recall_out_of_fold": round(float((sent & would_tag).sum() / max(1, would_tag.sum())), 4),
+               "gate_send_share_training": round(float(sent.mean()), 4)}
+    return Gate(np.asarray(weights, dtype=np.float32), float(bias), threshold), figures
+
+
+def replay_full_tagger(heads: Heads, embedder: Embedder, static: Embedder, texts: list[str],
+                       vectors: np.ndarray, taxonomy_path: str | None) -> np.ndarray:
+    """Whether the ungated tagger tags each text (any topic or a commitment)."""
+    from nlp.tag import Tagger
+
+    known = KnownVectors(embedder.name, texts, vectors)
+    tagger = Tagger(known, heads, taxonomy_path, static=static, gate=False)
+    return np.array([bool(t.topics) or t.commitment for t in tagger.classify(texts)])
+
+
+def train_heads(paths: list[Path] | Path, embedder: Embedder, taxonomy_path: str | None = None,
+                static: Embedder | None = None, background_path: Path | None = None) -> Heads:
+    """Fit every head and calibrate its threshold on out-of-fold predictions, then fit the first pass."""
     paths = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
     taxonomy = load_taxonomy(taxonomy_path) if taxonomy_path else load_taxonomy()
     topics = taxonomy.ids()
@@ -127,7 +179,7 @@ def train_heads(paths: list[Path] | Path, embedder: Embedder, taxonomy_path: str
     biases.append(b)
     thresholds.append(best_threshold(out_of_fold(features[:n], commitment_labels), commitment_labels,
                                      pledges[:n], never[:n] & ~pledges[:n]))
-    return Heads(
+    heads = Heads(
         topics=topics, weights=np.array(weights, dtype=np.float32), bias=np.array(biases, dtype=np.float32),
         thresholds=np.array(thresholds, dtype=np.float32), example_texts=texts,
         example_labels=topic_labels.astype(np.int8), example_vectors=vectors,
@@ -140,3 +192,35 @@ def train_heads(paths: list[Path] | Path, embedder: Embedder, taxonomy_path: str
             "sentences": n, "examples": len(examples),
         },
     )
+    static = static or StaticEmbedder()
+    gold_commitments = np.concatenate([commitment_labels, np.zeros(len(examples), dtype=bool)])
+    gold_positive = topic_labels.any(axis=1) | gold_commitments
+    would_tag = replay_full_tagger(heads, embedder, static, texts, vectors, taxonomy_path) | gold_positive
+    static_features = np.hstack([static.encode(texts), features[:, vectors.shape[1]:]])
+    forced = hit_masks.any(axis=1) | pledges
+    background = read_background(background_path)
+    if background:
+        extra, extra_forced, extra_tag = background_rows(heads, embedder, static, background, taxonomy,
+                                                         taxonomy_path)
+        static_features = np.vstack([static_features, extra])
+        forced, would_tag = np.concatenate([forced, extra_forced]), np.concatenate([would_tag, extra_tag])
+    heads.gate, figures = train_gate(static_features, would_tag, forced)
+    heads.meta.update(static_model=static.name, background_sentences=len(background),
+                      background_sha256=files_digest([background_path]) if background else "", **figures)
+    return heads
+
+
+def read_background(path: Path | None) -> list[str]:
+    """Unlabelled sentences, one a line (none without a file)."""
+    if path is None or not path.exists():
+        return []
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def background_rows(heads: Heads, embedder: Embedder, static: Embedder, texts: list[str],
+                    taxonomy: Taxonomy, taxonomy_path: str | None):
+    """First-pass features, forced flags and the full tagger's verdicts for unlabelled sentences."""
+    features, hit_masks, pledges, _, vectors = featurise(texts, embedder, taxonomy, taxonomy_path)
+    would_tag = replay_full_tagger(heads, embedder, static, texts, vectors, taxonomy_path)
+    static_features = np.hstack([static.encode(texts), features[:, vectors.shape[1]:]])
+    return static_features, hit_masks.any(axis=1) | pledges, would_tag

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
+from nlp.embed import CachedEmbedder
 from nlp.evaluate import score
 from nlp.labelled import read_labelled
 from nlp.tag import TaggedSentence, Tagger
@@ -53,12 +54,42 @@ def classify_stream(tagger: Tagger, lines: Iterable[str]) -> Iterator[tuple[dict
                 yield {"id": item_id, "topics": [], "commitment": False, "error": error}, error
 
 
+def memoised(embedder) -> CachedEmbedder:
+    """The embedder with an in-memory cache, so a second tagger over the same texts embeds nothing."""
+    vectors: dict[str, Any] = {}
+    return CachedEmbedder(embedder, lambda hashes: {h: vectors[h] for h in hashes if h in vectors},
+                          vectors.update)
+
+
+def gated_and_full(tagger: Tagger, texts: list[str]) -> tuple[list[TaggedSentence], list[TaggedSentence]]:
+    """Each text classified with the tagger's first pass and without it (embedding each text once)."""
+    if not tagger.gate:
+        tagged = list(tagger.classify(texts))
+        return tagged, tagged
+    memo = memoised(tagger.embedder)
+    path = str(tagger.taxonomy.path)
+    full = list(Tagger(memo, tagger.heads, path, static=tagger.static, gate=False).classify(texts))
+    gated = list(Tagger(memo, tagger.heads, path, static=tagger.static, gate=True).classify(texts))
+    return gated, full
+
+
+def labels_of(tagged: TaggedSentence) -> tuple[set[str], bool]:
+    """The topics and commitment verdict of a tagged sentence."""
+    return {t.topic for t in tagged.topics}, tagged.commitment
+
+
+def gate_figures(gated: list[TaggedSentence], full: list[TaggedSentence]) -> dict[str, Any]:
+    """How many units the first pass sent on, its recall of what the ungated tagger tags, and differences."""
+    tagged_by_full = [g for g, f in zip(gated, full, strict=True) if f.topics or f.commitment]
+    recall = sum(g.sent_on for g in tagged_by_full) / len(tagged_by_full) if tagged_by_full else 1.0
+    return {"sent_on": sum(g.sent_on for g in gated), "gate_recall": round(recall, 4),
+            "gate_differences": sum(labels_of(g) != labels_of(f) for g, f in zip(gated, full, strict=True))}
+
+
 def evaluate_file(tagger: Tagger, gold_path) -> dict[str, Any]:
-    """Classify every gold sentence and score the result."""
+    """Classify every gold sentence (with the tagger's first pass) and score the result and the gate."""
     gold = read_labelled(gold_path, tagger.heads.topics)
-    predicted = list(tagger.classify([row.text for row in gold]))
-    return score(
-        tagger.heads.topics,
-        [(set(row.topics), row.commitment) for row in gold],
-        [({t.topic for t in p.topics}, p.commitment) for p in predicted],
-    )
+    gated, full = gated_and_full(tagger, [row.text for row in gold])
+    report = score(tagger.heads.topics, [(set(row.topics), row.commitment) for row in gold],
+                   [labels_of(p) for p in gated])
+    return {**report, **gate_figures(gated, full)}

@@ -157,6 +157,20 @@ def _heads(path: Path | None):
 
 MODEL_OPTION = click.option("--model", envvar="PURSUIT_EMBEDDING_MODEL",
                             help="Sentence-transformers model name or path (default: bundled MiniLM).")
+STATIC_OPTION = click.option("--static-model", "static_model", envvar="PURSUIT_STATIC_MODEL",
+                             type=click.Path(exists=True, file_okay=False, path_type=Path),
+                             help="Folder of the distilled static model (default: nlp/model/static).")
+GATE_OPTION = click.option("--gate/--no-gate", default=True, show_default=True,
+                           help="Send only the first pass's candidates to the full model (--no-gate: all).")
+
+
+def _static(folder: Path | None):
+    """The distilled static embedding model."""
+    from nlp.static import StaticEmbedder
+
+    return StaticEmbedder(folder)
+
+
 HEADS_OPTION = click.option("--heads", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                             help="Learned heads file (default: nlp/model/heads.npz).")
 
@@ -165,8 +179,10 @@ HEADS_OPTION = click.option("--heads", type=click.Path(exists=True, dir_okay=Fal
 @click.argument("db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @MODEL_OPTION
 @HEADS_OPTION
+@STATIC_OPTION
+@GATE_OPTION
 @click.option("--batch-size", default=200, show_default=True, help="Passages per transaction.")
-def tag(db_path: Path, model, heads, batch_size: int):
+def tag(db_path: Path, model, heads, static_model, gate: bool, batch_size: int):
     """Tag every new or changed passage in DB_PATH: sentences, topic mentions, commitments, embeddings.
 
     Only passages whose text changed since they were last tagged (or tagged by another version of
@@ -181,19 +197,23 @@ def tag(db_path: Path, model, heads, batch_size: int):
 
     db = open_db(db_path)
     learned = _heads(heads)
-    pending = count_pending(db, tagger_version(learned))
+    pending = count_pending(db, tagger_version(learned, gate=gate and learned.gate is not None))
     with click.progressbar(length=pending, label="tagging passages", file=sys.stderr,
                            show_pos=True) as bar:
-        run = tag_database(db, _embedder(model), learned, batch_size, progress=bar.update)
+        run = tag_database(db, _embedder(model), learned, batch_size, progress=bar.update,
+                           static=_static(static_model), gate=gate)
     db.close()
     click.echo(f"{db_path}: tagged {run.passages} passages, {run.sentences} sentences, "
-               f"{run.mentions} mentions; embedded {run.embedded} new sentences, reused {run.reused}")
+               f"{run.mentions} mentions; first pass sent {run.sent_on} sentences on to the model; "
+               f"embedded {run.embedded} new sentences, reused {run.reused}")
 
 
 @cli.command()
 @MODEL_OPTION
 @HEADS_OPTION
-def classify(model, heads):
+@STATIC_OPTION
+@GATE_OPTION
+def classify(model, heads, static_model, gate: bool):
     """Classify JSON lines from stdin: each needs `id` and `text`; one JSON line out per line in.
 
     Output: {"id", "topics": [...], "commitment": true|false, "reasons": {...}}. A bad input line
@@ -204,7 +224,7 @@ def classify(model, heads):
     from nlp.tag import Tagger
     from pursuit.classifying import classify_stream
 
-    tagger = Tagger(_embedder(model), _heads(heads))
+    tagger = Tagger(_embedder(model), _heads(heads), static=_static(static_model), gate=gate)
     for record, error in classify_stream(tagger, sys.stdin):
         if error:
             click.echo(error, err=True)
@@ -218,7 +238,9 @@ def classify(model, heads):
 @HEADS_OPTION
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the report as JSON to this file.")
-def evaluate(gold_path: Path, model, heads, json_out):
+@STATIC_OPTION
+@GATE_OPTION
+def evaluate(gold_path: Path, model, heads, json_out, static_model, gate: bool):
     """Score the tagger on GOLD_PATH (JSON lines with text, topics, commitment).
 
     Prints precision, recall and F1 per topic, the topics' macro-F1 and commitment F1.
@@ -232,12 +254,15 @@ def evaluate(gold_path: Path, model, heads, json_out):
     from pursuit.classifying import evaluate_file
     from pursuit.evidence_eval import evaluate_pairs, format_evidence_report, is_evidence_gold, read_pairs
 
+    tagger = Tagger(_embedder(model), _heads(heads), static=_static(static_model), gate=gate)
     if is_evidence_gold(gold_path):
-        report = evaluate_pairs(Tagger(_embedder(model), _heads(heads)), read_pairs(gold_path))
+        report = evaluate_pairs(tagger, read_pairs(gold_path))
         click.echo(format_evidence_report(report))
     else:
-        report = evaluate_file(Tagger(_embedder(model), _heads(heads)), gold_path)
+        report = evaluate_file(tagger, gold_path)
         click.echo(format_table(report))
+        click.echo(f"first pass: sent {report['sent_on']} of {report['items']} sentences to the model; "
+                   f"recall of what the ungated tagger tags: {report['gate_recall']}")
     if json_out:
         json_out.write_text(json.dumps(report, indent=2), encoding="utf-8")
 
@@ -246,8 +271,12 @@ def evaluate(gold_path: Path, model, heads, json_out):
 @click.option("--data", "data_paths", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="Labelled JSON lines to learn from (default: every nlp/data/*.jsonl).")
 @MODEL_OPTION
+@STATIC_OPTION
+@click.option("--background", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Unlabelled sentences, one a line, that teach the first pass what to skip "
+                   "(default: nlp/data/background.txt).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the heads.")
-def train(data_paths, model, out):
+def train(data_paths, model, static_model, background, out):
     """Fit the semantic tagger's heads on labelled sentences and the taxonomy's examples.
 
     Thresholds are calibrated per topic on five-fold out-of-fold predictions. Run it after
@@ -256,15 +285,19 @@ def train(data_paths, model, out):
     Example: pursuit train --data nlp/data/train.jsonl
     """
     from nlp.heads import DEFAULT_PATH
-    from nlp.train import DATA_DIR, train_heads
+    from nlp.train import BACKGROUND, DATA_DIR, train_heads
 
     paths = list(data_paths) or sorted(DATA_DIR.glob("*.jsonl"))
-    heads = train_heads(paths, _embedder(model))
+    heads = train_heads(paths, _embedder(model), static=_static(static_model),
+                        background_path=background or BACKGROUND)
     heads.save(out or DEFAULT_PATH)
     thresholds = ", ".join(f"{t}={v:.2f}" for t, v in zip([*heads.topics, "commitment"], heads.thresholds,
                                                           strict=True))
     click.echo(f"trained on {heads.meta['sentences']} sentences and {heads.meta['examples']} examples; "
-               f"thresholds: {thresholds}; wrote {out or DEFAULT_PATH}")
+               f"thresholds: {thresholds}; first pass threshold {heads.gate.threshold:.3f} "
+               f"(out-of-fold recall {heads.meta['gate_recall_out_of_fold']}, "
+               f"sends {heads.meta['gate_send_share_training']:.0%} "
+               f"of the training sentences); wrote {out or DEFAULT_PATH}")
 
 
 @cli.command()

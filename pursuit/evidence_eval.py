@@ -55,6 +55,7 @@ def evaluate_pairs(tagger, pairs: list[dict], cutoff: int = 5) -> dict:
     """Rank each commitment's labelled candidates as the linker does and score the top of the ranking."""
     texts = list(dict.fromkeys([p["commitment_text"] for p in pairs] + [p["candidate_text"] for p in pairs]))
     tagged = dict(zip(texts, tagger.classify(texts), strict=True))
+    vectors = dict(zip(texts, tagger.embedder.encode(texts), strict=True))  # the linker's full-model vectors
     by_commitment: dict[str, list[dict]] = defaultdict(list)
     for pair in pairs:
         by_commitment[pair["commitment_id"]].append(pair)
@@ -72,11 +73,11 @@ def evaluate_pairs(tagger, pairs: list[dict], cutoff: int = 5) -> dict:
             )
             for p in group
         ]
-        matrix = np.stack([tagged[p["candidate_text"]].vector for p in group])
+        matrix = np.stack([vectors[p["candidate_text"]] for p in group])
         ranked = [
             m.candidate
             for m in rank_evidence(
-                own.vector,
+                vectors[first["commitment_text"]],
                 frozenset(t.topic for t in own.topics),
                 first["commitment_date"],
                 {first["commitment_document"]},

@@ -12,6 +12,9 @@ from db import vectors
 from nlp.embed import Embedder, embedder_for_model
 from nlp.fusion import reciprocal_rank_fusion
 
+# The cheap static model covers every sentence but agrees with MiniLM only roughly: its ranking counts
+# half as much in the fusion, so MiniLM's matches lead and the static ones fill in the rest.
+STATIC_WEIGHT = 0.5
 QUERY_THREADS = 1  # one short query: a second torch thread only adds contention on a busy server
 _EMBEDDERS: dict[str, Embedder] = {}
 _LOCK = threading.RLock()
@@ -44,7 +47,9 @@ def embed_query(models: list[str], text: str) -> dict[str, np.ndarray]:
 
 def _fuse(per_model: dict[str, list[vectors.Hit]], k: int) -> list[dict[str, Any]]:
     """One ranking of passages from several models' rankings, by reciprocal rank fusion."""
-    fused = reciprocal_rank_fusion([[h.passage_id for h in hits] for hits in per_model.values()])
+    weights = [fusion_weight(model) for model in per_model]
+    fused = reciprocal_rank_fusion([[h.passage_id for h in hits] for hits in per_model.values()],
+                                   weights=weights)
     ranks = {m: {h.passage_id: i + 1 for i, h in enumerate(hits)} for m, hits in per_model.items()}
     results = []
     for passage_id, rrf in fused[:k]:
@@ -53,6 +58,13 @@ def _fuse(per_model: dict[str, list[vectors.Hit]], k: int) -> list[dict[str, Any
         results.append({**_row(hit), "rrf": round(rrf, 6),
                         "ranks": {m: ranks[m].get(passage_id) for m in per_model}})
     return results
+
+
+def fusion_weight(model: str) -> float:
+    """How much a model's ranking counts in the fusion: less for the static first-pass model."""
+    from nlp.static import StaticEmbedder
+
+    return STATIC_WEIGHT if isinstance(query_embedder(model), StaticEmbedder) else 1.0
 
 
 def _row(hit: vectors.Hit) -> dict[str, Any]:

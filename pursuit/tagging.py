@@ -12,6 +12,7 @@ import numpy as np
 from db import tagging as store
 from nlp.embed import CachedEmbedder, Embedder, from_blob, text_hash, to_blob
 from nlp.heads import Heads
+from nlp.static import StaticEmbedder
 from nlp.tag import TAGGER_VERSION, TaggedSentence, Tagger
 from nlp.taxonomy import DEFAULT_PATH as DEFAULT_TAXONOMY
 
@@ -25,13 +26,24 @@ class TagRun:
     mentions: int
     embedded: int
     reused: int
+    sent_on: int = 0          # sentences the first pass sent to the full model
+    static_embedded: int = 0  # new static-model vectors stored
 
 
-def tagger_version(heads: Heads, taxonomy_path: Path = DEFAULT_TAXONOMY) -> str:
-    """Changes whenever the code version, the learned heads or the taxonomy change."""
+def tagger_version(heads: Heads, taxonomy_path: Path = DEFAULT_TAXONOMY, gate: bool = True) -> str:
+    """Changes whenever the code version, the learned heads, the first pass or the taxonomy change."""
     parts = [TAGGER_VERSION, heads.meta.get("training_sha256", ""), heads.meta.get("taxonomy_sha256", ""),
-             heads.meta.get("embedder", ""), hashlib.sha256(taxonomy_path.read_bytes()).hexdigest()]
+             heads.meta.get("embedder", ""), hashlib.sha256(taxonomy_path.read_bytes()).hexdigest(),
+             heads.meta.get("static_model", ""), gate_digest(heads) if gate else "ungated"]
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
+
+
+def gate_digest(heads: Heads) -> str:
+    """A short hash of the first pass's weights and threshold ("none" without a gate)."""
+    if heads.gate is None:
+        return "none"
+    data = heads.gate.weights.astype("<f4").tobytes() + repr((heads.gate.bias, heads.gate.threshold)).encode()
+    return hashlib.sha1(data).hexdigest()[:12]
 
 
 def database_embedder(db, inner: Embedder) -> CachedEmbedder:
@@ -67,11 +79,15 @@ def sentence_rows(passage: dict, tagged: list[TaggedSentence]) -> tuple[list[dic
 
 
 def tag_database(db, embedder: Embedder, heads: Heads | None = None, batch_size: int = 200,
-                 progress=None) -> TagRun:
-    """Tag pending passages in batches, one transaction per batch; memory stays flat."""
+                 progress=None, static: Embedder | None = None, gate: bool = True) -> TagRun:
+    """Tag pending passages in batches, one transaction per batch; memory stays flat.
+
+    Every sentence's static-model vector is stored; the full model's only for sentences sent on.
+    """
     cached = database_embedder(db, embedder)
-    tagger = Tagger(cached, heads)
-    version = tagger_version(tagger.heads, tagger.taxonomy.path)
+    cached_static = database_embedder(db, static or StaticEmbedder())
+    tagger = Tagger(cached, heads, static=cached_static, gate=gate)
+    version = tagger_version(tagger.heads, tagger.taxonomy.path, tagger.gate)
     counts: Counter[str] = Counter()
     for batch in store.pending_passages(db, version, batch_size):
         tagged = list(tagger.tag_texts(row["text"] for row in batch))
@@ -79,8 +95,10 @@ def tag_database(db, embedder: Embedder, heads: Heads | None = None, batch_size:
             for passage, sentences in zip(batch, tagged, strict=True):
                 sentence_rows_, mention_rows = sentence_rows(passage, sentences)
                 store.save_passage_tags(db, passage, sentence_rows_, mention_rows, version)
-                counts.update(sentences=len(sentence_rows_), mentions=len(mention_rows))
+                counts.update(sentences=len(sentence_rows_), mentions=len(mention_rows),
+                              sent_on=sum(s.sent_on for s in sentences))
         counts["passages"] += len(batch)
         if progress:
             progress(len(batch))
-    return TagRun(counts["passages"], counts["sentences"], counts["mentions"], cached.computed, cached.reused)
+    return TagRun(counts["passages"], counts["sentences"], counts["mentions"], cached.computed, cached.reused,
+                  counts["sent_on"], cached_static.computed)

@@ -87,3 +87,12 @@ def test_evaluate_prints_scores_for_a_tiny_gold_file(tmp_path):
     assert report["topics"]["stalking"]["f1"] == 1.0 and report["topics"]["domestic_abuse"]["f1"] == 1.0
     assert report["commitment"]["f1"] == 1.0 and report["items"] == 3
     assert "macro-F1 (topics)" in result.stdout
+
+
+def test_first_pass_keeps_the_gold_scores_and_sends_on_what_the_full_model_tags(tagger):
+    from pursuit.classifying import evaluate_file
+
+    report = evaluate_file(tagger, REPO / "tests" / "fixtures" / "nlp" / "gold.jsonl")
+    assert report["macro_f1"] >= 0.776 and report["commitment"]["f1"] >= 0.726
+    assert report["gate_recall"] >= 0.99 and report["gate_differences"] <= 3
+    assert report["sent_on"] < report["items"]

@@ -42,9 +42,9 @@ def fake_db_path(tmp_path_factory, tagged_demo_db):
     shutil.copy(tagged_demo_db, path)
     db = open_db(path)
     vectors.load_extension(db.conn)
-    vectors.drop_index(db.conn, MINILM_NAME)
+    for entry in vectors.indexed_models(db.conn):  # the demo's MiniLM and static-model indexes
+        vectors.drop_index(db.conn, entry["model"])
     db.execute("delete from embeddings")
-    db["embeddings"].transform(pk=("text_hash", "model"))  # the schema D's migration gives it
     add_vectors(db, FAKE, HashingEmbedder())
     add_vectors(db, SMALL, HashingEmbedder(dimensions=128))
     vectors.update_all_indexes(db.conn)
@@ -148,7 +148,8 @@ def test_in_memory_bits_are_sqlite_vecs_and_give_the_same_results(minilm_conn):
     order = np.argsort(chunk_ids)
     assert (chunk_ids[order] == scan_ids).all() and (chunk_bits[order] == scan_bits).all()
     rng = np.random.default_rng(11)
-    for blob, in minilm_conn.execute("select vector from embeddings order by text_hash limit 5 offset 99"):
+    sql = "select vector from embeddings where model = ? order by text_hash limit 5 offset 99"
+    for blob, in minilm_conn.execute(sql, [MINILM_NAME]):
         query = from_blob(blob) + rng.normal(0, 0.02, 384).astype(np.float32)
         memory = vectors.nearest_hashes(minilm_conn, MINILM_NAME, query, 10, in_memory=True)
         knn = vectors.nearest_hashes(minilm_conn, MINILM_NAME, query, 10)
@@ -160,6 +161,21 @@ def test_reciprocal_rank_fusion_rewards_agreement():
     assert [item for item, _ in fused] == ["b", "c", "a", "d"]
     assert fused[0][1] == pytest.approx(1 / 62 + 1 / 61)
     assert reciprocal_rank_fusion([]) == []
+
+
+def test_a_weighted_ranking_counts_less_in_the_fusion():
+    fused = reciprocal_rank_fusion([["full-1", "both"], ["static-1", "both"]], weights=[1.0, 0.5])
+    assert [item for item, _ in fused] == ["both", "full-1", "static-1"]
+
+
+def test_the_static_models_vectors_are_embedded_again_by_the_static_model_at_half_weight():
+    from nlp.embed import embedder_for_model
+    from nlp.static import StaticEmbedder
+    from pursuit.semantic import STATIC_WEIGHT, fusion_weight
+
+    name = StaticEmbedder().name
+    assert isinstance(embedder_for_model(name), StaticEmbedder)
+    assert fusion_weight(name) == STATIC_WEIGHT < fusion_weight(HashingEmbedder.name) == 1.0
 
 
 def test_several_models_are_searched_and_fused(fake_db):
@@ -198,16 +214,20 @@ def test_index_command_builds_then_changes_nothing(tagged_demo_db, tmp_path):
     shutil.copy(tagged_demo_db, path)
     db = open_db(path)
     vectors.load_extension(db.conn)
-    vectors.drop_index(db.conn, MINILM_NAME)
+    for entry in vectors.indexed_models(db.conn):
+        vectors.drop_index(db.conn, entry["model"])
+    per_model = {r["model"]: r["n"] for r in db.query(
+        "select e.model, count(distinct s.text_hash) as n from sentences s "
+        "join embeddings e on e.text_hash = s.text_hash group by e.model")}
     db.close()
-    distinct = len({r["text_hash"] for r in open_db(path).query(
-        "select s.text_hash from sentences s join embeddings e on e.text_hash = s.text_hash")})
-    assert run_pursuit("index", str(path)).stdout == (
-        f"{path}: index semantic_indexes_all_minilm_l6_v2 for model {MINILM_NAME}: added {distinct}, "
-        f"removed 0, total {distinct}\n")
+    assert set(per_model) == {MINILM_NAME, "minilm-static-256"}
+    lines = set(run_pursuit("index", str(path)).stdout.splitlines())
+    assert lines == {f"{path}: index {vectors.index_name(model)} for model {model}: "
+                     f"added {n}, removed 0, total {n}" for model, n in per_model.items()}
     db = open_db(path)
-    (again,) = vectors.update_all_indexes(db.conn)
-    assert (again.added, again.removed, again.total) == (0, 0, distinct)
+    again = vectors.update_all_indexes(db.conn)
+    expected = sorted((0, 0, n) for n in per_model.values())
+    assert sorted((u.added, u.removed, u.total) for u in again) == expected
 
 
 @pytest.fixture(scope="module")
@@ -274,7 +294,8 @@ def test_page_says_when_the_database_has_no_index(tmp_path, tagged_demo_db):
     shutil.copy(tagged_demo_db, path)
     db = open_db(path)
     vectors.load_extension(db.conn)
-    vectors.drop_index(db.conn, MINILM_NAME)
+    for entry in vectors.indexed_models(db.conn):
+        vectors.drop_index(db.conn, entry["model"])
     db.close()
     ds = Datasette(files=[str(path)], plugins_dir=str(plugins_dir()),
                    template_dir=str(config.DATASETTE_DIR / "templates"))

@@ -10,6 +10,7 @@ from conftest import CORPUS, PARLPARSE, run_pursuit
 from db import store
 from db.connect import open_db
 from nlp.embed import HashingEmbedder
+from nlp.static import StaticEmbedder
 from nlp.train import DATA_DIR, train_heads
 from pursuit.tagging import tag_database
 
@@ -36,7 +37,10 @@ def test_tagging_writes_sentences_mentions_and_embeddings(loaded_db, fake_heads)
     db = loaded_db
     assert run.passages == db["passages"].count
     assert run.sentences == db["sentences"].count > run.passages
-    assert db["embeddings"].count == run.embedded == len({r["text_hash"] for r in db["sentences"].rows})
+    distinct = len({r["text_hash"] for r in db["sentences"].rows})
+    models = dict(db.execute("select model, count(*) from embeddings group by model").fetchall())
+    assert models[StaticEmbedder().name] == run.static_embedded == distinct
+    assert models["hashing-fake"] == run.embedded <= run.sent_on < run.sentences
     sentences = list(
         db.query("select * from sentences where passage_id = ? order by position", [LORDS_PASSAGE])
     )

@@ -40,8 +40,12 @@ def test_update_crawls_tags_reindexes_and_records_the_run(tmp_path, config):
     assert steps["tag"]["passages"] == db["passages"].count == 100
     assert steps["index"] == {"fts": ["passages"]}
     distinct_texts = db.execute("select count(distinct text_hash) from sentences").fetchone()[0]
-    assert steps["vectors"] == {"hashing-fake": {"added": distinct_texts, "removed": 0,
-                                                 "total": distinct_texts}}
+    per_model = {r["model"]: r["n"] for r in db.query(
+        "select e.model, count(distinct s.text_hash) as n from sentences s "
+        "join embeddings e on e.text_hash = s.text_hash group by e.model")}
+    # a static vector for every sentence; the (fake) full model only for those the first pass sent on
+    assert per_model["minilm-static-256"] == distinct_texts > per_model["hashing-fake"] > 0
+    assert steps["vectors"] == {m: {"added": n, "removed": 0, "total": n} for m, n in per_model.items()}
     (crawl,) = list(db.query("select * from crawl_runs"))
     assert crawl["update_id"] == update["id"] and crawl["status"] == "ok"
     assert db["passage_tags"].count == 100
