@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -268,3 +269,12 @@ def tagged_demo_db(tmp_path_factory) -> Path:
     subprocess.run([sys.executable, "-m", "pursuit", "demo", "--db", str(db), "--no-serve"],
                    check=True, capture_output=True, timeout=1200)
     return db
+
+
+@pytest.fixture(scope="session")
+def sql(tagged_demo_db):
+    """A function running one read-only query on the tagged demo database and returning its rows as dicts."""
+    conn = sqlite3.connect(f"file:{tagged_demo_db}?mode=ro", uri=True, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    yield lambda query, params=(): [dict(row) for row in conn.execute(query, params)]
+    conn.close()

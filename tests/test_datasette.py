@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
 import markupsafe
 import pytest
-from datasette.app import Datasette
-from datasette.cli import Setting
 from datasette.utils import tilde_encode
+from sitekit import datasette_for, fetcher
 
-from pursuit import config
-from pursuit.publish import load_metadata, plugins_dir
+from pursuit.publish import load_metadata
 
 OPL_LINE = "Contains Parliamentary information licensed under the Open Parliament Licence v3.0."
 OGL_LINE = "Contains public sector information licensed under the Open Government Licence v3.0."
@@ -26,8 +22,8 @@ TABLES = ["documents", "passages", "revisions", "crawl_runs", "crawl_state", "re
           "amendments", "questions", "commitments", "commitment_occurrences", "evidence"]
 HIDDEN = ["_migrations"] + [f"{table}_fts{suffix}" for table in ("passages", "sentences", "commitments")
                             for suffix in ("", "_config", "_data", "_docsize", "_idx")]
-HIDDEN += ["sqlite_sequence", "semantic_indexes"] + [  # semantic search: sqlite-vec index tables
-    f"semantic_indexes_all_minilm_l6_v2{suffix}"
+HIDDEN += ["sqlite_sequence", "semantic_indexes"] + [  # semantic search: one sqlite-vec index per model
+    f"semantic_indexes_{model}{suffix}" for model in ("all_minilm_l6_v2", "minilm_static_256")
     for suffix in ("", "_keys", "_info", "_chunks", "_rowids", "_vector_chunks00")]
 FACETS = ["house", "document_kind", "speaker_name", "year"]
 
@@ -39,35 +35,9 @@ def demo_db(tagged_demo_db) -> Path:
 
 
 @pytest.fixture(scope="module")
-def sql(demo_db):
-    """A function running one read-only query on the demo database and returning its rows."""
-    conn = sqlite3.connect(f"file:{demo_db}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    yield lambda query, params=(): [dict(row) for row in conn.execute(query, params)]
-    conn.close()
-
-
-@pytest.fixture(scope="module")
 def get(demo_db):
     """A function fetching a path from Datasette configured exactly as `pursuit serve` configures it."""
-    settings = dict(Setting().convert((name, value), None, None)
-                    for name, value in config.DATASETTE_SETTINGS.items())
-    ds = Datasette(
-        files=[str(demo_db)],
-        metadata=load_metadata(demo_db),
-        template_dir=str(config.DATASETTE_DIR / "templates"),
-        plugins_dir=str(plugins_dir()) if plugins_dir() else None,
-        static_mounts=[("static", str(config.DATASETTE_DIR / "static"))],
-        settings=settings,
-    )
-    loop = asyncio.new_event_loop()
-    loop.run_until_complete(ds.invoke_startup())
-
-    def fetch(path: str, status: int = 200):
-        response = loop.run_until_complete(ds.client.get(path))
-        assert response.status_code == status, (path, response.status_code, response.text[:500])
-        return response
-
+    fetch, loop = fetcher(datasette_for(demo_db))
     yield fetch
     loop.close()
 

@@ -11,14 +11,14 @@ import pysqlite3
 import pytest
 from conftest import run_pursuit
 from datasette.app import Datasette
-from datasette.cli import Setting
+from sitekit import datasette_for, fetcher
 
 from db import vectors
 from db.connect import open_db
 from nlp.embed import MINILM_NAME, HashingEmbedder, from_blob, text_hash, to_blob
 from nlp.fusion import reciprocal_rank_fusion
 from pursuit import config
-from pursuit.publish import load_metadata, plugins_dir
+from pursuit.publish import plugins_dir
 from pursuit.semantic import search_vectors
 
 FAKE = HashingEmbedder.name
@@ -233,20 +233,7 @@ def test_index_command_builds_then_changes_nothing(tagged_demo_db, tmp_path):
 @pytest.fixture(scope="module")
 def site(fake_db_path):
     """A function fetching a path from Datasette, configured as `pursuit serve` configures it."""
-    settings = dict(Setting().convert((name, value), None, None)
-                    for name, value in config.DATASETTE_SETTINGS.items())
-    ds = Datasette(files=[str(fake_db_path)], metadata=load_metadata(fake_db_path),
-                   template_dir=str(config.DATASETTE_DIR / "templates"), plugins_dir=str(plugins_dir()),
-                   static_mounts=[("static", str(config.DATASETTE_DIR / "static"))], settings=settings)
-    loop = asyncio.new_event_loop()
-    loop.run_until_complete(ds.invoke_startup())
-
-    def fetch(path: str, status: int = 200):
-        response = loop.run_until_complete(ds.client.get(path))
-        assert response.status_code == status, (path, response.status_code, response.text[:500])
-        return response
-
-    fetch.datasette, fetch.loop = ds, loop
+    fetch, loop = fetcher(datasette_for(fake_db_path))
     yield fetch
     loop.close()
 

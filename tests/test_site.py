@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import shutil
 import sqlite3
@@ -13,13 +12,12 @@ from urllib.parse import quote, unquote
 
 import pytest
 from datasette.app import Datasette
-from datasette.cli import Setting
+from sitekit import datasette_for, fetcher
 
 from db import site
-from pursuit import config
 from pursuit import site as pages
 from pursuit.citation import cite
-from pursuit.publish import datasette_argv, load_metadata, plugins_dir, public_settings, secret_from_env
+from pursuit.publish import datasette_argv, public_settings, secret_from_env
 
 OPL_LINE = "Contains Parliamentary information licensed under the Open Parliament Licence v3.0."
 OGL_LINE = "Contains public sector information licensed under the Open Government Licence v3.0."
@@ -30,27 +28,7 @@ XSS_ID = "corpus/xss-test/p1"
 
 def public_datasette(db: Path, allow_sql: bool = False, **overrides) -> Datasette:
     """Datasette configured as `pursuit serve` configures it (arbitrary SQL off unless allowed)."""
-    settings = dict(Setting().convert((name, value), None, None)
-                    for name, value in public_settings(allow_sql).items())
-    settings.update(overrides)
-    return Datasette(
-        files=[str(db)], metadata=load_metadata(db), template_dir=str(config.DATASETTE_DIR / "templates"),
-        plugins_dir=str(plugins_dir()), static_mounts=[("static", str(config.DATASETTE_DIR / "static"))],
-        settings=settings,
-    )
-
-
-def fetcher(ds: Datasette):
-    """A function fetching a path from `ds` and checking its status; and the loop to close."""
-    loop = asyncio.new_event_loop()
-    loop.run_until_complete(ds.invoke_startup())
-
-    def fetch(path: str, status: int = 200):
-        response = loop.run_until_complete(ds.client.get(path))
-        assert response.status_code == status, (path, response.status_code, response.text[:800])
-        return response
-
-    return fetch, loop
+    return datasette_for(db, public_settings(allow_sql), **overrides)
 
 
 @pytest.fixture(scope="module")
@@ -59,15 +37,6 @@ def get(tagged_demo_db):
     fetch, loop = fetcher(public_datasette(tagged_demo_db))
     yield fetch
     loop.close()
-
-
-@pytest.fixture(scope="module")
-def sql(tagged_demo_db):
-    """Run a read-only query on the demo database."""
-    conn = sqlite3.connect(f"file:{tagged_demo_db}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    yield lambda query, params=(): [dict(row) for row in conn.execute(query, params)]
-    conn.close()
 
 
 def text_of(html: str) -> str:

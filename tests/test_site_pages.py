@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -13,15 +12,13 @@ from html import unescape
 
 import pytest
 import yaml
-from datasette.app import Datasette
-from datasette.cli import Setting
 from markupsafe import escape
+from sitekit import datasette_for, fetcher
 
 from db.timelines import KEY_PASSAGES_SQL, MENTIONS_BY_MONTH_SQL
 from nlp.taxonomy import load_taxonomy
 from pursuit import config
 from pursuit.citation import cite
-from pursuit.publish import load_metadata, plugins_dir
 
 OPL_LINE = "Contains Parliamentary information licensed under the Open Parliament Licence v3.0."
 NPCC_ACCEPTANCE = "c-926c4a4f56"  # the NPCC's 2022 acceptance of HMICFRS's recommendations
@@ -32,20 +29,7 @@ WALKTHROUGH = "/-/commitments?topic=stalking&topic_scope=document&actor_kind=gov
 
 def serve(db_path):
     """A fetch function over Datasette configured as `pursuit serve` configures it."""
-    settings = dict(Setting().convert((name, value), None, None)
-                    for name, value in config.DATASETTE_SETTINGS.items())
-    ds = Datasette(files=[str(db_path)], metadata=load_metadata(db_path),
-                   template_dir=str(config.DATASETTE_DIR / "templates"), plugins_dir=str(plugins_dir()),
-                   static_mounts=[("static", str(config.DATASETTE_DIR / "static"))], settings=settings)
-    loop = asyncio.new_event_loop()
-    loop.run_until_complete(ds.invoke_startup())
-
-    def fetch(path: str, status: int = 200):
-        response = loop.run_until_complete(ds.client.get(path))
-        assert response.status_code == status, (path, response.status_code, response.text[:500])
-        return response
-
-    return fetch, loop
+    return fetcher(datasette_for(db_path))
 
 
 @pytest.fixture(scope="module")
@@ -54,15 +38,6 @@ def get(tagged_demo_db):
     fetch, loop = serve(tagged_demo_db)
     yield fetch
     loop.close()
-
-
-@pytest.fixture(scope="module")
-def sql(tagged_demo_db):
-    """Run one read-only query on the demo database."""
-    conn = sqlite3.connect(f"file:{tagged_demo_db}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    yield lambda query, params=(): [dict(row) for row in conn.execute(query, params)]
-    conn.close()
 
 
 def text_of(html: str) -> str:
