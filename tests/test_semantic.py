@@ -35,15 +35,20 @@ def add_vectors(db, model: str, embedder) -> None:
         pk=("text_hash", "model"), ignore=True)
 
 
+def drop_every_index(db) -> None:
+    """Load sqlite-vec into `db` and drop every model's semantic index."""
+    vectors.load_extension(db.conn)
+    for entry in vectors.indexed_models(db.conn):
+        vectors.drop_index(db.conn, entry["model"])
+
+
 @pytest.fixture(scope="module")
 def fake_db_path(tmp_path_factory, tagged_demo_db):
     """The tagged demo database with vectors of two fake models (one text, one vector per model), indexed."""
     path = tmp_path_factory.mktemp("semantic") / "fake.db"
     shutil.copy(tagged_demo_db, path)
     db = open_db(path)
-    vectors.load_extension(db.conn)
-    for entry in vectors.indexed_models(db.conn):  # the demo's MiniLM and static-model indexes
-        vectors.drop_index(db.conn, entry["model"])
+    drop_every_index(db)  # the demo's MiniLM and static-model indexes
     db.execute("delete from embeddings")
     add_vectors(db, FAKE, HashingEmbedder())
     add_vectors(db, SMALL, HashingEmbedder(dimensions=128))
@@ -213,9 +218,7 @@ def test_index_command_builds_then_changes_nothing(tagged_demo_db, tmp_path):
     path = tmp_path / "demo.db"
     shutil.copy(tagged_demo_db, path)
     db = open_db(path)
-    vectors.load_extension(db.conn)
-    for entry in vectors.indexed_models(db.conn):
-        vectors.drop_index(db.conn, entry["model"])
+    drop_every_index(db)
     per_model = {r["model"]: r["n"] for r in db.query(
         "select e.model, count(distinct s.text_hash) as n from sentences s "
         "join embeddings e on e.text_hash = s.text_hash group by e.model")}
@@ -280,9 +283,7 @@ def test_page_says_when_the_database_has_no_index(tmp_path, tagged_demo_db):
     path = tmp_path / "bare.db"
     shutil.copy(tagged_demo_db, path)
     db = open_db(path)
-    vectors.load_extension(db.conn)
-    for entry in vectors.indexed_models(db.conn):
-        vectors.drop_index(db.conn, entry["model"])
+    drop_every_index(db)
     db.close()
     ds = Datasette(files=[str(path)], plugins_dir=str(plugins_dir()),
                    template_dir=str(config.DATASETTE_DIR / "templates"))
