@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 
 import pytest
 import schedule
@@ -18,6 +20,17 @@ from db.connect import open_db
 from pursuit.scheduling import build_scheduler, missed_run, parse_every, run_loop, safe_job, update_command
 
 MORNING = dt.datetime(2024, 3, 5, 9, 30)
+
+
+def next_run_recorded(db_path) -> bool:
+    """Whether the scheduler has recorded its next run, read without migrating or locking the database."""
+    if not db_path.exists():
+        return False
+    try:
+        with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1)) as conn:
+            return bool(conn.execute("select 1 from schedules where next_run is not null").fetchall())
+    except sqlite3.OperationalError:  # the scheduler is still creating or migrating the database
+        return False
 
 
 def test_daily_job_runs_at_the_given_time():
@@ -105,8 +118,7 @@ def test_scheduler_catches_up_records_next_run_and_stops_cleanly_on_sigterm(tmp_
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            if db_path.exists() and list(open_db(db_path).query(
-                    "select 1 from schedules where next_run is not null")):
+            if next_run_recorded(db_path):
                 break
             time.sleep(0.5)
         status = subprocess.run([sys.executable, "-m", "pursuit", "status", str(db_path)], cwd=REPO,
