@@ -27,6 +27,9 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import append_results, machine_line
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from db.write_audit import add_write_counters, take_write_counts
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "responses"
 BOOKKEEPING = {"update_runs", "crawl_runs"}
@@ -55,27 +58,6 @@ def timed_update(db_path: Path, config: Path, code: Path = REPO) -> float:
     return time.perf_counter() - started
 
 
-def add_change_counters(db_path: Path) -> list[str]:
-    """Triggers that count inserted, updated and deleted rows per table into _bench_changes."""
-    conn = sqlite3.connect(db_path)
-    conn.execute("CREATE TABLE _bench_changes (tbl TEXT PRIMARY KEY, n INTEGER NOT NULL)")
-    tables = [
-        r[0]
-        for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' "
-            "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts_%' AND name != '_bench_changes'"
-        )
-    ]
-    for table in tables:
-        for event in ("INSERT", "UPDATE", "DELETE"):
-            conn.execute(f"""CREATE TRIGGER "_bench_{table}_{event}" AFTER {event} ON "{table}" BEGIN
-                INSERT INTO _bench_changes VALUES ('{table}', 1)
-                ON CONFLICT(tbl) DO UPDATE SET n = n + 1; END""")
-    conn.commit()
-    conn.close()
-    return tables
-
-
 def fts_fingerprint(conn: sqlite3.Connection) -> str:
     """A digest of every FTS index's stored segments (a rebuild or any indexed write changes it)."""
     digest = hashlib.sha1()
@@ -88,11 +70,9 @@ def fts_fingerprint(conn: sqlite3.Connection) -> str:
 
 def take_changes(db_path: Path) -> tuple[dict[str, int], str]:
     """The counted row changes per table since the last call (which resets them), and the FTS digest."""
+    changes = take_write_counts(db_path)
     conn = sqlite3.connect(db_path)
-    changes = dict(conn.execute("SELECT tbl, n FROM _bench_changes ORDER BY tbl").fetchall())
     fingerprint = fts_fingerprint(conn)
-    conn.execute("DELETE FROM _bench_changes")
-    conn.commit()
     conn.close()
     return changes, fingerprint
 
@@ -137,7 +117,7 @@ def main() -> None:
             conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("passages", "sentences")
         )
         conn.close()
-        tables = add_change_counters(db_path)
+        tables = add_write_counters(db_path, fts_shadow_tables=False)
         rows = []
         for label, code in ((f"before ({args.before.name})", args.before), ("this code", REPO)):
             if code is not None:
