@@ -41,24 +41,30 @@ GROUP BY month, source_kind
 ORDER BY month, source_kind
 """
 
+# Each mention is checked against the small index of commitment sentences (migration 0016) and only the 40
+# chosen passages read their sentence's text, so the page costs one index scan of the topic's mentions.
 KEY_PASSAGES_SQL = f"""
-WITH ranked AS (
+WITH flagged AS MATERIALIZED (
   SELECT m.passage_id, m.sentence_id, m.date, m.score, m.method, m.speaker_name, m.house, m.document_kind,
-         s.text AS quote, s.commitment,
-         row_number() OVER (PARTITION BY m.passage_id
-                            ORDER BY s.commitment DESC, m.score DESC, m.sentence_id) AS place
-  FROM mentions m JOIN sentences s ON s.id = m.sentence_id
+         EXISTS (SELECT 1 FROM sentences c INDEXED BY sentences_commitments
+                 WHERE c.id = m.sentence_id AND c.commitment = 1) AS commitment
+  FROM mentions m
   WHERE m.topic = :topic AND m.date IS NOT NULL
+), ranked AS (
+  SELECT *, row_number() OVER (PARTITION BY passage_id
+                               ORDER BY commitment DESC, score DESC, sentence_id) AS place
+  FROM flagged
 ), best AS (
   SELECT * FROM ranked WHERE place = 1
   ORDER BY commitment DESC, score DESC, date DESC, passage_id
   LIMIT {KEY_PASSAGES_LIMIT}
 )
-SELECT b.date, b.speaker_name, p.office, b.quote, {source_kind_sql("b")} AS source_kind,
+SELECT b.date, b.speaker_name, p.office, s.text AS quote, {source_kind_sql("b")} AS source_kind,
        b.document_kind, p.document_title, b.commitment, round(b.score, 3) AS score, b.method,
        b.passage_id, b.sentence_id, coalesce(p.official_url, p.permalink, d.url) AS official_url,
        p.permalink
-FROM best b JOIN passages p ON p.id = b.passage_id JOIN documents d ON d.id = p.document_id
+FROM best b JOIN sentences s ON s.id = b.sentence_id JOIN passages p ON p.id = b.passage_id
+     JOIN documents d ON d.id = p.document_id
 ORDER BY b.date, b.passage_id
 """
 
