@@ -46,7 +46,7 @@ PAGES = [
     ("topic page: stalking", "/-/topics/stalking"),
     ("mentions table, one topic, 5 facets", "/{db}/mentions?topic=domestic_abuse"),
     ("commitments ledger", "/-/commitments"),
-    ("commitments ledger: topic stalking, document scope", "/-/commitments?topic=stalking&topic_scope=document"),
+    ("commitments ledger: stalking, document scope", "/-/commitments?topic=stalking&topic_scope=document"),
     ("robots.txt", "/robots.txt"),
 ]
 DEMO_PASSAGE = "parlparse/lordswrans/2009-10-29a.171.2"  # a Lords written answer
