@@ -100,7 +100,7 @@ def report(db: Path, rows, repeats: int) -> str:
     """A Markdown section for bench/RESULTS.md."""
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [
-        f"## Site latency — {dt.date.today().isoformat()}", "",
+        f"## Site latency, {db.name} — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC", "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
         f"Database {db.name} ({db.stat().st_size / 1e6:.1f} MB), Datasette's in-process client configured as "
         f"`pursuit serve` (SQL off, suggested facets off), one warm-up then {repeats} requests per page. "
