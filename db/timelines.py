@@ -43,10 +43,11 @@ ORDER BY month, source_kind
 
 # Each mention is checked against the small index of commitment sentences (migration 0016) and only the 40
 # chosen passages read their sentence's text, so the page costs one index scan of the topic's mentions.
+COMMITMENT_INDEX = "INDEXED BY sentences_commitments"
 KEY_PASSAGES_SQL = f"""
 WITH flagged AS MATERIALIZED (
   SELECT m.passage_id, m.sentence_id, m.date, m.score, m.method, m.speaker_name, m.house, m.document_kind,
-         EXISTS (SELECT 1 FROM sentences c INDEXED BY sentences_commitments
+         EXISTS (SELECT 1 FROM sentences c {COMMITMENT_INDEX}
                  WHERE c.id = m.sentence_id AND c.commitment = 1) AS commitment
   FROM mentions m
   WHERE m.topic = :topic AND m.date IS NOT NULL
@@ -88,8 +89,17 @@ def mentions_by_month(conn: Connection, topic: str) -> list[dict[str, Any]]:
 
 
 def key_passages(conn: Connection, topic: str) -> list[dict[str, Any]]:
-    """The topic's key passages in date order: commitments first, then the highest-scoring mentions."""
-    return query_rows(conn, KEY_PASSAGES_SQL, {"topic": topic})
+    """The topic's key passages in date order: commitments first, then the highest-scoring mentions.
+
+    A database served before migration 0016 lacks the commitment index the query names: it is then asked
+    without it (the same rows, slower on a big database) rather than failing the page.
+    """
+    try:
+        return query_rows(conn, KEY_PASSAGES_SQL, {"topic": topic})
+    except Exception as error:  # sqlite3 and pysqlite3 raise their own OperationalError classes
+        if "no such index" not in str(error):
+            raise
+        return query_rows(conn, KEY_PASSAGES_SQL.replace(COMMITMENT_INDEX, ""), {"topic": topic})
 
 
 def topic_counts(conn: Connection) -> dict[str, dict[str, Any]]:

@@ -138,6 +138,12 @@ def test_key_passages_put_commitments_first_and_come_back_in_date_order(site_db)
     assert police["official_url"] == "https://twfy.example/police/npcc/1/p0"  # permalink when no official URL
 
 
+def test_key_passages_are_the_same_on_a_database_served_before_its_commitment_index(site_db):
+    expected = key_passages(site_db, "stalking")
+    site_db.execute("DROP INDEX sentences_commitments")
+    assert key_passages(site_db, "stalking") == expected
+
+
 def test_topic_counts_and_summaries_cover_every_taxonomy_topic(site_db):
     counts = topic_counts(site_db)
     assert counts["stalking"] == {"mentions": 7, "passages": 7, "first_date": "2019-01-01",
