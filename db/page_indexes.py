@@ -1,4 +1,4 @@
-"""Indexes for what the site's pages read on a big database (migration 0016)."""
+"""Indexes for what the site's pages read on a big database (migration 0016): topics, home, ledger."""
 
 from __future__ import annotations
 
@@ -15,6 +15,11 @@ PAGE_INDEXES = (
     "CREATE UNIQUE INDEX IF NOT EXISTS sentences_commitments ON sentences(id) WHERE commitment = 1",
     # The home page's coverage per source (count, first and last date) reads this index alone.
     "CREATE INDEX IF NOT EXISTS documents_source_date ON documents(source, date)",
+    # The ledger's order (newest first, undated last), so a page of it reads 100 entries, not every one;
+    # and the actor choices it counts.
+    "CREATE INDEX IF NOT EXISTS commitments_newest ON commitments(date IS NULL, date DESC, id)",
+    "CREATE INDEX IF NOT EXISTS commitments_actor ON commitments(actor)",
+    "CREATE INDEX IF NOT EXISTS commitments_actor_kind ON commitments(actor_kind)",
 )
 
 
