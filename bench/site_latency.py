@@ -35,14 +35,21 @@ PAGES = [
     ("search: prefix stalk*", "/-/search?q=stalk%2A"),
     ("search: sentences, relentlessly", "/-/search?q=relentlessly&in=sentences"),
     ("search: invalid syntax (400)", "/-/search?q=%22stalking"),
-    ("passage page (Lords written answer)", passage_path("parlparse/lordswrans/2009-10-29a.171.2")),
+    ("passage page", "{passage}"),
     ("canned search_passages JSON", "/{db}/search_passages.json?q=stalking"),
     ("saved-search Atom feed", "/{db}/search_feed.atom?q=stalking"),
     ("topic Atom feed", "/{db}/topic_mentions_feed.atom?topic=stalking"),
     ("passages table (facets, no search)", "/{db}/passages"),
     ("passages table, _search=stalking", "/{db}/passages?_search=stalking"),
+    ("topic list", "/-/topics"),
+    ("topic page: domestic_abuse", "/-/topics/domestic_abuse"),
+    ("topic page: stalking", "/-/topics/stalking"),
+    ("mentions table, one topic, 5 facets", "/{db}/mentions?topic=domestic_abuse"),
+    ("commitments ledger", "/-/commitments"),
+    ("commitments ledger: stalking, document scope", "/-/commitments?topic=stalking&topic_scope=document"),
     ("robots.txt", "/robots.txt"),
 ]
+DEMO_PASSAGE = "parlparse/lordswrans/2009-10-29a.171.2"  # a Lords written answer
 
 
 def ensure_demo(db: Path) -> None:
@@ -50,6 +57,16 @@ def ensure_demo(db: Path) -> None:
     if not db.exists():
         subprocess.run([sys.executable, "-m", "pursuit", "demo", "--db", str(db), "--no-serve"], check=True,
                        cwd=REPO)
+
+
+def sample_passage(db: Path) -> str:
+    """The demo's Lords written answer if the database has it, else its first passage with a sentence."""
+    import sqlite3
+
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        if conn.execute("select 1 from passages where id = ?", [DEMO_PASSAGE]).fetchone():
+            return DEMO_PASSAGE
+        return conn.execute("select passage_id from sentences order by rowid limit 1").fetchone()[0]
 
 
 def measure(db: Path, repeats: int) -> list[tuple[str, str, int, float, float]]:
@@ -62,8 +79,9 @@ def measure(db: Path, repeats: int) -> list[tuple[str, str, int, float, float]]:
     async def run():
         await ds.invoke_startup()
         found = []
+        passage = passage_path(sample_passage(db))
         for label, path in PAGES:
-            path = path.format(db=db.stem)
+            path = path.format(db=db.stem, passage=passage)
             status = (await ds.client.get(path)).status_code
             times = []
             for _ in range(repeats):
@@ -82,9 +100,9 @@ def report(db: Path, rows, repeats: int) -> str:
     """A Markdown section for bench/RESULTS.md."""
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [
-        f"## Site latency — {dt.date.today().isoformat()}", "",
+        f"## Site latency, {db.name} — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC", "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
-        f"Demo database ({db.stat().st_size / 1e6:.1f} MB), Datasette's in-process client configured as "
+        f"Database {db.name} ({db.stat().st_size / 1e6:.1f} MB), Datasette's in-process client configured as "
         f"`pursuit serve` (SQL off, suggested facets off), one warm-up then {repeats} requests per page. "
         f"Load average at the end (1, 5, 15 min): {load}.", "",
         "| page | path | status | median ms | p95 ms |", "|---|---|---|---|---|",

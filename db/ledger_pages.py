@@ -9,6 +9,7 @@ from typing import Any
 from db.timelines import Connection, query_rows
 
 TOPIC_SCOPES = ("promise", "passage", "document")
+PAGE_SIZE = 100  # commitments per ledger page: a Hansard-scale ledger holds tens of thousands
 
 LIST_COLUMNS = """
 c.id, c.date, c.actor, c.actor_kind, c.kind, c.quote, c.topics, c.deadline_text, c.deadline_date,
@@ -37,12 +38,13 @@ def _topic_clause(filters: LedgerFilters, params: dict[str, Any]) -> str:
     """The WHERE clause for a topic in the promise itself, or anywhere in its passage or document."""
     params["topic"] = filters.topic
     own = "(',' || coalesce(c.topics, '') || ',') LIKE '%,' || :topic || ',%'"
+    # The topic's passages (or their documents) are listed once, then each commitment is looked up in that
+    # list: a Hansard-scale ledger has tens of thousands of commitments to check.
     if filters.topic_scope == "passage":
-        return f"({own} OR EXISTS (SELECT 1 FROM mentions m WHERE m.passage_id = c.passage_id " \
-               "AND m.topic = :topic))"
+        return f"({own} OR c.passage_id IN (SELECT m.passage_id FROM mentions m WHERE m.topic = :topic))"
     if filters.topic_scope == "document":
-        return f"({own} OR EXISTS (SELECT 1 FROM passages p JOIN mentions m ON m.passage_id = p.id " \
-               "WHERE p.document_id = c.document_id AND m.topic = :topic))"
+        return f"({own} OR c.document_id IN (SELECT p.document_id FROM mentions m " \
+               "JOIN passages p ON p.id = m.passage_id WHERE m.topic = :topic))"
     return own
 
 
@@ -76,12 +78,22 @@ def ledger_where(filters: LedgerFilters) -> tuple[str, dict[str, Any]]:
     return (" AND ".join(clauses) or "1"), params
 
 
-def list_commitments(conn: Connection, filters: LedgerFilters) -> list[dict[str, Any]]:
-    """Commitments matching the filters, newest first (undated last)."""
+def list_commitments(conn: Connection, filters: LedgerFilters, limit: int | None = None,
+                     offset: int = 0) -> list[dict[str, Any]]:
+    """Commitments matching the filters, newest first (undated last); `limit` of them from `offset`."""
     where, params = ledger_where(filters)
     sql = f"SELECT {LIST_COLUMNS} FROM commitments c WHERE {where} " \
           "ORDER BY c.date IS NULL, c.date DESC, c.id"
+    if limit is not None:
+        sql += " LIMIT :limit OFFSET :offset"
+        params.update(limit=limit, offset=max(0, offset))
     return query_rows(conn, sql, params)
+
+
+def count_commitments(conn: Connection, filters: LedgerFilters) -> int:
+    """How many commitments match the filters."""
+    where, params = ledger_where(filters)
+    return conn.execute(f"SELECT count(*) FROM commitments c WHERE {where}", params).fetchone()[0]
 
 
 def filter_choices(conn: Connection) -> dict[str, list[dict[str, Any]]]:

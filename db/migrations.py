@@ -10,6 +10,7 @@ import sqlite_utils
 
 from db import shape
 from db.ledger import create_ledger_tables
+from db.page_indexes import create_page_indexes
 from db.runs import create_update_tables
 from db.tagging import create_mention_facet_indexes, create_tagging_tables, key_embeddings_by_model
 
@@ -187,6 +188,7 @@ MIGRATIONS: list[Migration] = [
     ("0013_commitments_ledger", create_ledger_tables),
     ("0014_mention_facet_indexes", create_mention_facet_indexes),
     ("0015_embeddings_per_model", key_embeddings_by_model),
+    ("0016_page_indexes", create_page_indexes),
 ]
 
 

@@ -1,11 +1,11 @@
-"""Read-only queries behind the published site: coverage, ranked full-text search with facets, passages."""
+"""Read-only queries behind the published site: coverage, passages, feeds and canned queries (search is in
+db.search)."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from db.search import TARGETS, canned_page_sql, newest_sql
 
 SOURCE_LABELS = {
     "parlparse": "Hansard (TheyWorkForYou ParlParse XML)",
@@ -16,168 +16,6 @@ SOURCE_LABELS = {
     "police": "Police news (NPCC, College of Policing)",
     "corpus": "Key documents collected for the mission",
 }
-FILTERS = ("topic", "house", "kind", "speaker", "party", "year")
-PAGE_SIZE = 20
-HIT_START, HIT_END = "\ue000", "\ue001"
-
-# One FTS5 query per target, ranked by bm25; every filter is optional ('' means "any").
-# The same SQL is the site's search page and the canned queries search_passages / search_sentences.
-PASSAGE_HITS = """
-from passages_fts f join passages p on p.rowid = f.rowid
-where :q != '' and passages_fts match :q
-  and (:house = '' or p.house = :house)
-  and (:kind = '' or p.document_kind = :kind)
-  and (:speaker = '' or p.speaker_name = :speaker)
-  and (:party = '' or p.party = :party)
-  and (:year = '' or p.year = cast(:year as integer))
-  and (:topic = '' or p.id in (select passage_id from mentions where topic = :topic))
-"""
-SENTENCE_HITS = """
-from sentences_fts f join sentences s on s.rowid = f.rowid join passages p on p.id = s.passage_id
-where :q != '' and sentences_fts match :q
-  and (:house = '' or s.house = :house)
-  and (:kind = '' or s.document_kind = :kind)
-  and (:speaker = '' or s.speaker_name = :speaker)
-  and (:party = '' or p.party = :party)
-  and (:year = '' or s.year = cast(:year as integer))
-  and (:topic = '' or s.id in (select sentence_id from mentions where topic = :topic))
-"""
-HITS = {"passages": PASSAGE_HITS, "sentences": SENTENCE_HITS}
-RESULT_COLUMNS = {
-    "passages": "p.id as passage_id, p.date, p.speaker_name, p.party, p.house, p.document_kind, "
-                "p.document_title, snippet(passages_fts, 0, {start}, {end}, '…', 40) as snippet",
-    "sentences": "s.passage_id, s.id as sentence_id, s.date, s.speaker_name, p.party, s.house, "
-                 "s.document_kind, p.document_title, "
-                 "snippet(sentences_fts, 0, {start}, {end}, '…', 40) as snippet",
-}
-# Ranking and facets cover at most this many matches, the most recently stored (FTS5 reads rowids in
-# order without sorting): a phrase or a rare word is ranked exactly, a very common word by its newest
-# matches, so a search on a million passages stays fast. Matches are counted up to TOTAL_CAP.
-CANDIDATES = 2000
-TOTAL_CAP = 10_000
-TIE_BREAK = {"passages": "passage_id", "sentences": "sentence_id"}  # equal scores: a stable order
-PAGE_MARKS = (":hit_start", ":hit_end")
-CANNED_MARKS = ("'['", "']'")
-FACET_EXPRESSIONS = {
-    "passages": {"house": "p.house", "kind": "p.document_kind", "speaker": "p.speaker_name",
-                 "party": "p.party", "year": "p.year"},
-    "sentences": {"house": "s.house", "kind": "s.document_kind", "speaker": "s.speaker_name",
-                  "party": "p.party", "year": "s.year"},
-}
-TOPIC_FACET = {
-    "passages": "select m.topic as value, count(distinct m.passage_id) as n from mentions m "
-                "where m.passage_id in (select p.id {hits} order by f.rowid desc limit {cap}) "
-                "group by 1 order by 2 desc, 1 limit 10",
-    "sentences": "select m.topic as value, count(*) as n from mentions m "
-                 "where m.sentence_id in (select s.id {hits} order by f.rowid desc limit {cap}) "
-                 "group by 1 order by 2 desc, 1 limit 10",
-}
-
-
-class SearchSyntaxError(ValueError):
-    """The search words are not valid full-text query syntax; the message says what to change."""
-
-
-@dataclass
-class SearchResults:
-    """One page of ranked hits, the number of hits in all, and the facet counts over them."""
-
-    rows: list[dict[str, Any]]
-    total: int
-    facets: dict[str, list[tuple[Any, int]]] = field(default_factory=dict)
-    total_capped: bool = False  # more than TOTAL_CAP matches: `total` is the cap
-    bounded: bool = False  # more than CANDIDATES matches: ranked and faceted among the newest of them
-
-
-def ranked_sql(target: str, marks: tuple[str, str] = PAGE_MARKS) -> str:
-    """The bm25-ranked search for `passages` or `sentences`, one page at a time (:page from 1).
-
-    `marks` are the SQL expressions put around each match in the snippet: parameters for the site's page,
-    literal brackets for the canned queries.
-    """
-    columns = RESULT_COLUMNS[target].format(start=marks[0], end=marks[1])
-    tie_break = TIE_BREAK[target]
-    return (f"select * from (select {columns}, bm25({target}_fts) as rank {HITS[target]}"
-            f"order by f.rowid desc limit {CANDIDATES}) "
-            f"order by rank, {tie_break} "
-            f"limit {PAGE_SIZE} offset {PAGE_SIZE} * max(0, cast(:page as integer) - 1)")
-
-
-def search_params(query: str, filters: Mapping[str, Any] | None = None, page: int = 1) -> dict[str, Any]:
-    """Named parameters for the search SQL: the FTS5 query, every filter ('' when unset) and the page."""
-    given = filters or {}
-    params = {name: str(given.get(name) or "") for name in FILTERS}
-    return {**params, "q": query, "page": max(1, page), "hit_start": HIT_START, "hit_end": HIT_END}
-
-
-def search(conn, target: str, query: str, filters: Mapping[str, Any] | None = None,
-           page: int = 1) -> SearchResults:
-    """Ranked hits for an FTS5 query over passages or sentences, with their total and facets."""
-    if target not in HITS:
-        raise ValueError(f"unknown search target {target!r}: choose passages or sentences")
-    params = search_params(query, filters, page)
-    try:
-        rows = [dict(zip([c[0] for c in cur.description], row, strict=True))
-                for cur in [conn.execute(ranked_sql(target), params)] for row in cur.fetchall()]
-        total = count_hits(conn, target, params)
-        facets = facet_counts(conn, target, params)
-    except Exception as error:  # sqlite3 or pysqlite3 OperationalError, whichever the caller uses
-        raise _syntax_error(error, query) from error
-    return SearchResults(rows, min(total, TOTAL_CAP), facets, total_capped=total > TOTAL_CAP,
-                         bounded=total > CANDIDATES)
-
-
-def count_hits(conn, target: str, params: Mapping[str, Any]) -> int:
-    """How many hits there are, counted up to one past TOTAL_CAP."""
-    sql = f"select count(*) from (select 1 {HITS[target]} limit {TOTAL_CAP + 1})"
-    return conn.execute(sql, params).fetchone()[0]
-
-
-Facets = dict[str, list[tuple[Any, int]]]
-
-
-def facet_counts(conn, target: str, params: Mapping[str, Any]) -> Facets:
-    """The ten commonest values of each facet among the (at most CANDIDATES newest) hits, in two passes."""
-    expressions = FACET_EXPRESSIONS[target]
-    counters: dict[str, Counter] = {name: Counter() for name in expressions}
-    sql = f"select {', '.join(expressions.values())} {HITS[target]} order by f.rowid desc limit {CANDIDATES}"
-    for row in conn.execute(sql, params):
-        for name, value in zip(expressions, row, strict=True):
-            if value is not None:
-                counters[name][value] += 1
-    topic_sql = TOPIC_FACET[target].format(hits=HITS[target], cap=CANDIDATES)
-    facets: Facets = {"topic": [tuple(r) for r in conn.execute(topic_sql, params)]}
-    for name, counter in counters.items():
-        facets[name] = sorted(counter.items(), key=lambda item: (-item[1], str(item[0])))[:10]
-    return facets
-
-
-def _syntax_error(error: Exception, query: str) -> Exception:
-    """A SearchSyntaxError for FTS5 query mistakes; anything else is returned unchanged."""
-    message = str(error)
-    if type(error).__name__ != "OperationalError":
-        return error
-    if message.startswith(("fts5:", "no such column", "unterminated string", "unknown special query")):
-        return SearchSyntaxError(
-            f"The search {query!r} is not valid search syntax ({message}). Check that quotes are paired, "
-            "that AND, OR and NOT sit between words, and that a colon or other punctuation is inside "
-            "double quotes.")
-    return error
-
-
-def snippet_parts(snippet: str | None) -> list[tuple[str, bool]]:
-    """A snippet split into (text, is_match) parts, so a template can mark matches without raw HTML."""
-    parts: list[tuple[str, bool]] = []
-    rest = snippet or ""
-    while rest:
-        before, start, after = rest.partition(HIT_START)
-        if before:
-            parts.append((before, False))
-        if not start:
-            break
-        hit, _end, rest = after.partition(HIT_END)
-        parts.append((hit, True))
-    return parts
 
 
 def coverage(conn) -> list[dict[str, Any]]:
@@ -262,7 +100,7 @@ select p.id as atom_id,
            as atom_updated,
        p.text as atom_content, {SAFE_PASSAGE_LINK} as atom_link
 from passages p
-where p.rowid in (select f.rowid {PASSAGE_HITS} order by f.rowid desc limit {CANDIDATES})
+where p.rowid in ({newest_sql(TARGETS["passages"], "f.rowid")})
 order by p.date desc, p.id limit 50
 """
 TOPIC_FEED = f"""
@@ -308,12 +146,12 @@ def canned_queries() -> dict[str, dict[str, Any]]:
         "search_passages": {
             "title": "Search passages, best matches first",
             "description": f"Passages ranked by relevance (bm25). {syntax}",
-            "sql": ranked_sql("passages", CANNED_MARKS),
+            "sql": canned_page_sql("passages"),
         },
         "search_sentences": {
             "title": "Search sentences, best matches first",
             "description": f"Tagged sentences ranked by relevance (bm25). {syntax}",
-            "sql": ranked_sql("sentences", CANNED_MARKS),
+            "sql": canned_page_sql("sentences"),
         },
         "search_feed": {
             "title": "pursuit: saved search",

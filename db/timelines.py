@@ -41,24 +41,31 @@ GROUP BY month, source_kind
 ORDER BY month, source_kind
 """
 
+# Each mention is checked against the small index of commitment sentences (migration 0016) and only the 40
+# chosen passages read their sentence's text, so the page costs one index scan of the topic's mentions.
+COMMITMENT_INDEX = "INDEXED BY sentences_commitments"
 KEY_PASSAGES_SQL = f"""
-WITH ranked AS (
+WITH flagged AS MATERIALIZED (
   SELECT m.passage_id, m.sentence_id, m.date, m.score, m.method, m.speaker_name, m.house, m.document_kind,
-         s.text AS quote, s.commitment,
-         row_number() OVER (PARTITION BY m.passage_id
-                            ORDER BY s.commitment DESC, m.score DESC, m.sentence_id) AS place
-  FROM mentions m JOIN sentences s ON s.id = m.sentence_id
+         EXISTS (SELECT 1 FROM sentences c {COMMITMENT_INDEX}
+                 WHERE c.id = m.sentence_id AND c.commitment = 1) AS commitment
+  FROM mentions m
   WHERE m.topic = :topic AND m.date IS NOT NULL
+), ranked AS (
+  SELECT *, row_number() OVER (PARTITION BY passage_id
+                               ORDER BY commitment DESC, score DESC, sentence_id) AS place
+  FROM flagged
 ), best AS (
   SELECT * FROM ranked WHERE place = 1
   ORDER BY commitment DESC, score DESC, date DESC, passage_id
   LIMIT {KEY_PASSAGES_LIMIT}
 )
-SELECT b.date, b.speaker_name, p.office, b.quote, {source_kind_sql("b")} AS source_kind,
+SELECT b.date, b.speaker_name, p.office, s.text AS quote, {source_kind_sql("b")} AS source_kind,
        b.document_kind, p.document_title, b.commitment, round(b.score, 3) AS score, b.method,
        b.passage_id, b.sentence_id, coalesce(p.official_url, p.permalink, d.url) AS official_url,
        p.permalink
-FROM best b JOIN passages p ON p.id = b.passage_id JOIN documents d ON d.id = p.document_id
+FROM best b JOIN sentences s ON s.id = b.sentence_id JOIN passages p ON p.id = b.passage_id
+     JOIN documents d ON d.id = p.document_id
 ORDER BY b.date, b.passage_id
 """
 
@@ -82,8 +89,17 @@ def mentions_by_month(conn: Connection, topic: str) -> list[dict[str, Any]]:
 
 
 def key_passages(conn: Connection, topic: str) -> list[dict[str, Any]]:
-    """The topic's key passages in date order: commitments first, then the highest-scoring mentions."""
-    return query_rows(conn, KEY_PASSAGES_SQL, {"topic": topic})
+    """The topic's key passages in date order: commitments first, then the highest-scoring mentions.
+
+    A database served before migration 0016 lacks the commitment index the query names: it is then asked
+    without it (the same rows, slower on a big database) rather than failing the page.
+    """
+    try:
+        return query_rows(conn, KEY_PASSAGES_SQL, {"topic": topic})
+    except Exception as error:  # sqlite3 and pysqlite3 raise their own OperationalError classes
+        if "no such index" not in str(error):
+            raise
+        return query_rows(conn, KEY_PASSAGES_SQL.replace(COMMITMENT_INDEX, ""), {"topic": topic})
 
 
 def topic_counts(conn: Connection) -> dict[str, dict[str, Any]]:

@@ -295,7 +295,11 @@ def _bits_version(conn: Any, name: str) -> tuple[Any, ...]:
 
 
 def _bit_matrix(conn: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Key ids and their sign bits (as uint64 words) of a whole index, cached per file and version."""
+    """Key ids and their sign bits of a whole index, cached per file and version.
+
+    The bits are held column by column (one contiguous row per 64-bit word, or per byte when the width is
+    not a multiple of 8), so a scan XORs and counts a few long arrays instead of a million short rows.
+    """
     file = conn.execute("PRAGMA database_list").fetchone()[2]
     version = _bits_version(conn, name)
     with _BITS_LOCK:
@@ -309,8 +313,9 @@ def _bit_matrix(conn: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
         if len(ids) != version[1]:
             ids, bits = _scan_bits(conn, name)
         words = bits.view(np.uint64) if bits.shape[1] % 8 == 0 else bits
-        _BITS[(file, name)] = (version, ids, words)
-        return ids, words
+        columns = np.ascontiguousarray(words.T)
+        _BITS[(file, name)] = (version, ids, columns)
+        return ids, columns
 
 
 def _read_chunks(conn: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -333,14 +338,22 @@ def _scan_bits(conn: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
     return ids, np.frombuffer(b"".join(r[1] for r in rows), dtype=np.uint8).reshape(len(rows), -1)
 
 
+def hamming_distances(columns: np.ndarray, signs: np.ndarray) -> np.ndarray:
+    """The hamming distance of every indexed vector's sign bits (held column-major) to the query's signs."""
+    packed = np.packbits(signs, bitorder="little")
+    probe = packed.view(np.uint64) if columns.dtype == np.uint64 else packed
+    distances = np.zeros(columns.shape[1], dtype=np.uint16)  # at most the dimensions: 384 fits
+    for column, word in zip(columns, probe, strict=True):
+        distances += np.bitwise_count(column ^ word)
+    return distances
+
+
 def _memory_candidates(conn: Any, model: str, name: str, query: np.ndarray, candidates: int) -> list[str]:
     """The nearest hashes by hamming distance over the process's copy of the index's bits."""
-    ids, words = _bit_matrix(conn, name)
+    ids, columns = _bit_matrix(conn, name)
     if not len(ids):
         return []
-    packed = np.packbits(np.asarray(query) > 0, bitorder="little")
-    probe = packed.view(np.uint64) if words.dtype == np.uint64 else packed
-    distances = np.bitwise_count(words ^ probe).sum(axis=1, dtype=np.int32)
+    distances = hamming_distances(columns, np.asarray(query) > 0)
     take = min(candidates, len(ids))
     nearest = np.argpartition(distances, take - 1)[:take] if take < len(ids) else np.arange(len(ids))
     nearest = nearest[np.argsort(distances[nearest], kind="stable")]

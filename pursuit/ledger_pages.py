@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from db.ledger_pages import TOPIC_SCOPES, LedgerFilters
@@ -66,6 +67,27 @@ def read_filters(args: Mapping[str, Sequence[str]], topic_ids: Sequence[str]) ->
     filters.since = _date("since", one("since")) if one("since") else ""
     filters.until = _date("until", one("until")) if one("until") else ""
     return filters
+
+
+def page_number(args: Mapping[str, Sequence[str]]) -> int:
+    """The ledger page asked for (from 1); anything else is the first page."""
+    values = args.get("page") or ["1"]
+    return int(values[0]) if values[0].isdigit() and int(values[0]) > 0 else 1
+
+
+def page_links(filters: LedgerFilters, page: int, total: int, size: int) -> dict[str, Any]:
+    """Which rows a ledger page shows (first, last, of how many) and the previous and next pages' links."""
+    last_page = max(1, -(-total // size))
+    query = filters_query(filters)
+
+    def url(number: int) -> str:
+        pairs = [part for part in (query, f"page={number}" if number > 1 else "") if part]
+        return "/-/commitments" + ("?" + "&".join(pairs) if pairs else "")
+
+    return {"first": min(total, (page - 1) * size + 1), "last": min(total, page * size), "total": total,
+            "page": page, "last_page": last_page,
+            "previous_url": url(page - 1) if page > 1 else None,
+            "next_url": url(page + 1) if page < last_page else None}
 
 
 def filters_query(filters: LedgerFilters) -> str:

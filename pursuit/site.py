@@ -1,4 +1,4 @@
-"""What the site's own pages show, built from db.site's queries: navigation, search page, passage page."""
+"""What the site's own pages show, built from db.search and db.site: navigation, search page, passage page."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from db import site
+from db import search
 from pursuit.citation import cite
 
 SEARCH_TARGETS = ("passages", "sentences")
@@ -54,7 +54,7 @@ def search_request(args: Mapping[str, str]) -> dict[str, Any]:
         page = max(1, int(args.get("page") or 1))
     except ValueError:
         page = 1
-    filters = {name: (args.get(name) or "").strip() for name in site.FILTERS}
+    filters = {name: (args.get(name) or "").strip() for name in search.FILTERS}
     return {"q": (args.get("q") or "").strip(), "target": target, "page": page, "filters": filters}
 
 
@@ -88,19 +88,19 @@ def facet_links(asked: Mapping[str, Any], facets: Mapping[str, list[tuple[Any, i
     return shown
 
 
-def results_context(asked: Mapping[str, Any], results: site.SearchResults, database: str) -> dict[str, Any]:
+def results_context(asked: Mapping[str, Any], results: search.SearchResults, database: str) -> dict[str, Any]:
     """Template variables for a page of results: rows with snippet parts and links, facets, paging."""
-    rows = [{**row, "snippet_parts": site.snippet_parts(row["snippet"]),
+    rows = [{**row, "snippet_parts": search.snippet_parts(row["snippet"]),
              "href": passage_path(row["passage_id"])} for row in results.rows]
-    ranked = min(results.total, site.CANDIDATES)
-    last_page = max(1, -(-ranked // site.PAGE_SIZE))
+    ranked = min(results.total, search.CANDIDATES)
+    last_page = max(1, -(-ranked // search.PAGE_SIZE))
     return {
         "rows": rows, "total": results.total, "facets": facet_links(asked, results.facets),
-        "total_capped": results.total_capped, "bounded": results.bounded, "candidates": site.CANDIDATES,
+        "total_capped": results.total_capped, "bounded": results.bounded, "candidates": search.CANDIDATES,
         "feed_url": feed_url(database, asked), "last_page": last_page,
         "previous_url": search_url(asked, page=asked["page"] - 1) if asked["page"] > 1 else None,
         "next_url": search_url(asked, page=asked["page"] + 1) if asked["page"] < last_page else None,
-        "first_rank": (asked["page"] - 1) * site.PAGE_SIZE + 1,
+        "first_rank": (asked["page"] - 1) * search.PAGE_SIZE + 1,
     }
 
 

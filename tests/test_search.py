@@ -68,7 +68,7 @@ def texts(result) -> list[str]:
 def test_phrase_matches_only_the_words_together(db):
     result = search_passages(db, '"coercive control"')
     assert texts(result) == [TEXTS[0][1]]
-    assert search_passages(db, "coercive control").matches == 2
+    assert search_passages(db, "coercive control").total == 2
 
 
 def test_boolean_operators_combine_and_exclude(db):
@@ -79,7 +79,7 @@ def test_boolean_operators_combine_and_exclude(db):
 def test_prefix_matches_every_word_that_starts_with_it(db):
     result = search_passages(db, "stalk*")
     assert set(texts(result)) == {TEXTS[2][1], TEXTS[3][1], TEXTS[4][1]}
-    assert result.matches == 3 and not result.bounded
+    assert result.total == 3 and not result.bounded
 
 
 def test_results_carry_citation_fields_and_page(db):
@@ -101,7 +101,7 @@ def test_a_very_common_word_is_ranked_among_its_newest_matches(db):
         add_document(db, 100, "2009-01-01", ["police police police, said the police"] * 30)
         add_document(db, 101, "2025-01-01", [f"The police answered question {n}." for n in range(CANDIDATES)])
     result = search_passages(db, "police", limit=10)
-    assert result.bounded and result.matches > CANDIDATES
+    assert result.bounded and result.total > CANDIDATES
     assert all(row["document_id"] == "test/101" for row in result.rows)
     assert search_passages(db, '"said the police"').rows[0]["document_id"] == "test/100"
 

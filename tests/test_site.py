@@ -14,7 +14,7 @@ import pytest
 from datasette.app import Datasette
 from sitekit import datasette_for, fetcher
 
-from db import site
+from db import search, site
 from pursuit import site as pages
 from pursuit.citation import cite
 from pursuit.publish import datasette_argv, public_settings, secret_from_env
@@ -99,30 +99,30 @@ def test_search_ranks_passages_by_bm25_and_counts_every_match(get, sql):
     expected = fts_ids(sql, "passages", "stalking")
     assert f"{len(expected):,} passages match" in text_of(html)
     links = re.findall(r'<p class="pursuit-result-title"><a href="([^"]+)"', html)
-    assert links == [pages.passage_path(i).replace("&", "&amp;") for i in expected[: site.PAGE_SIZE]]
+    assert links == [pages.passage_path(i).replace("&", "&amp;") for i in expected[: search.PAGE_SIZE]]
     assert "<mark>stalking</mark>" in html.lower()
 
 
 def test_second_page_continues_the_ranking(get, sql):
     expected = fts_ids(sql, "passages", "stalking")
-    assert len(expected) > site.PAGE_SIZE
+    assert len(expected) > search.PAGE_SIZE
     html = get("/-/search?q=stalking&page=2").text
     links = re.findall(r'<p class="pursuit-result-title"><a href="([^"]+)"', html)
-    assert links[0] == pages.passage_path(expected[site.PAGE_SIZE]).replace("&", "&amp;")
+    assert links[0] == pages.passage_path(expected[search.PAGE_SIZE]).replace("&", "&amp;")
     assert 'rel="prev"' in html
 
 
 @pytest.mark.parametrize("example", [e for e, _ in pages.SYNTAX_EXAMPLES])
 def test_every_syntax_example_on_the_page_finds_passages_in_the_demo(tagged_demo_db, example):
     with sqlite3.connect(tagged_demo_db) as conn:
-        assert site.search(conn, "passages", example).total > 0
+        assert search.search(conn, "passages", example).total > 0
 
 
 def test_phrase_or_not_and_prefix_syntax_do_what_the_page_says(tagged_demo_db, sql):
     with sqlite3.connect(tagged_demo_db) as conn:
         def ids(query):
             return {r["passage_id"] for page in range(1, 30)
-                    for r in site.search(conn, "passages", query, page=page).rows}
+                    for r in search.search(conn, "passages", query, page=page).rows}
         words, phrase = ids("coercive control"), ids('"coercive control"')
         assert phrase and phrase <= words
         stalking, harassment = ids("stalking"), ids("harassment")
@@ -179,9 +179,9 @@ def test_search_urls_keep_the_search_and_change_only_what_is_asked():
 
 
 def test_snippets_split_into_text_and_matches_without_markup():
-    marked = f"a {site.HIT_START}<b>{site.HIT_END} c {site.HIT_START}d{site.HIT_END}"
-    assert site.snippet_parts(marked) == [("a ", False), ("<b>", True), (" c ", False), ("d", True)]
-    assert site.snippet_parts(None) == []
+    marked = f"a {search.HIT_START}<b>{search.HIT_END} c {search.HIT_START}d{search.HIT_END}"
+    assert search.snippet_parts(marked) == [("a ", False), ("<b>", True), (" c ", False), ("d", True)]
+    assert search.snippet_parts(None) == []
 
 
 @pytest.mark.parametrize("url, safe", [("https://x.org/a", True), ("HTTP://x", True),
@@ -193,7 +193,7 @@ def test_only_http_links_from_the_data_become_links(url, safe):
 
 def test_topic_and_year_facets_count_what_sqlite_counts(tagged_demo_db, sql):
     with sqlite3.connect(tagged_demo_db) as conn:
-        found = site.search(conn, "passages", "stalking")
+        found = search.search(conn, "passages", "stalking")
     topics = dict(found.facets["topic"])
     assert topics
     topic, count = next(iter(topics.items()))
@@ -207,7 +207,7 @@ def test_topic_and_year_facets_count_what_sqlite_counts(tagged_demo_db, sql):
 def test_party_facet_offers_only_parties_the_sources_give(tagged_demo_db, sql, get):
     parties = {r["party"] for r in sql("select distinct party from passages where party is not null")}
     with sqlite3.connect(tagged_demo_db) as conn:
-        found = site.search(conn, "passages", "stalking")
+        found = search.search(conn, "passages", "stalking")
     assert {value for value, _ in found.facets["party"]} <= parties
     page = get("/-/search?q=stalking").text
     assert "ParlParse and Hansard API speeches carry member ids but no party" in page
@@ -231,7 +231,7 @@ def test_search_page_offers_a_feed_for_the_current_search_with_its_filters(get):
 
 def test_canned_search_queries_rank_like_the_page_and_link_passage_ids(get, sql):
     rows = get("/demo/search_passages.json?q=stalking&_shape=array").json()
-    assert [r["passage_id"] for r in rows] == fts_ids(sql, "passages", "stalking")[: site.PAGE_SIZE]
+    assert [r["passage_id"] for r in rows] == fts_ids(sql, "passages", "stalking")[: search.PAGE_SIZE]
     assert "[stalking]" in rows[0]["snippet"].lower()
     html = get("/demo/search_passages?q=stalking").text
     assert f'<a href="{pages.passage_path(rows[0]["passage_id"])}">' in html.replace("&amp;", "&")
@@ -430,13 +430,13 @@ def test_xss_feed_entries_are_plain_text(xss_get):
 
 def test_a_very_common_word_is_ranked_among_its_newest_matches_and_counted_up_to_a_cap(
         tagged_demo_db, monkeypatch):
-    monkeypatch.setattr(site, "CANDIDATES", 5)
-    monkeypatch.setattr(site, "TOTAL_CAP", 8)
+    monkeypatch.setattr(search, "CANDIDATES", 5)
+    monkeypatch.setattr(search, "TOTAL_CAP", 8)
     newest_sql = ("select p.id from passages_fts f join passages p on p.rowid = f.rowid "
                   "where passages_fts match 'police' order by f.rowid desc limit 5")
     with sqlite3.connect(f"file:{tagged_demo_db}?mode=ro", uri=True) as conn:
         newest = {row[0] for row in conn.execute(newest_sql)}
-        found = site.search(conn, "passages", "police")
+        found = search.search(conn, "passages", "police")
     assert (found.total, found.total_capped, found.bounded) == (8, True, True)
     assert {row["passage_id"] for row in found.rows} == newest
     assert sum(count for _, count in found.facets["year"]) <= 5

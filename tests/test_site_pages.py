@@ -15,6 +15,7 @@ import yaml
 from markupsafe import escape
 from sitekit import datasette_for, fetcher
 
+from db import ledger_pages as ledger_queries
 from db.timelines import KEY_PASSAGES_SQL, MENTIONS_BY_MONTH_SQL
 from nlp.taxonomy import load_taxonomy
 from pursuit import config
@@ -136,6 +137,19 @@ def test_ledger_lists_every_commitment_with_curated_and_suggested_status(get, sq
     assert '<span class="status suggested">in progress</span>' in suggested and "indicative" in suggested
     text = text_of(html)
     assert "The status scale" in text and "partly delivered" in text and OPL_LINE in text
+
+
+def test_ledger_comes_a_page_at_a_time_newest_first_keeping_its_filters(get, sql, monkeypatch):
+    monkeypatch.setattr(ledger_queries, "PAGE_SIZE", 20)
+    newest_first = [r["id"] for r in sql("select id from commitments order by date is null, date desc, id")]
+    first, second = get("/-/commitments").text, get("/-/commitments?page=2").text
+    assert listed_ids(first) == newest_first[:20] and listed_ids(second) == newest_first[20:40]
+    assert f"{len(newest_first)} commitments; 1–20 shown" in text_of(first)
+    assert '<a rel="next" href="/-/commitments?page=2">' in first and 'rel="prev"' not in first
+    assert '<a rel="prev" href="/-/commitments">' in second
+    actor = get("/-/commitments?actor=NPCC&page=99").text  # past the last page: the last page
+    assert listed_ids(actor) == [r["id"] for r in sql("select id from commitments where actor = 'NPCC' "
+                                                      "order by date is null, date desc, id")][-20:]
 
 
 def test_walkthrough_finds_government_promises_touching_stalking_since_2021(get, sql):

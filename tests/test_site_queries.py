@@ -9,6 +9,7 @@ import pytest
 from db.connect import open_db
 from db.ledger_pages import (
     LedgerFilters,
+    count_commitments,
     evidence_timeline,
     filter_choices,
     list_commitments,
@@ -24,6 +25,8 @@ from pursuit.ledger_pages import (
     citations,
     describe_filters,
     filters_query,
+    page_links,
+    page_number,
     passage_path,
     read_filters,
 )
@@ -138,6 +141,12 @@ def test_key_passages_put_commitments_first_and_come_back_in_date_order(site_db)
     assert police["official_url"] == "https://twfy.example/police/npcc/1/p0"  # permalink when no official URL
 
 
+def test_key_passages_are_the_same_on_a_database_served_before_its_commitment_index(site_db):
+    expected = key_passages(site_db, "stalking")
+    site_db.execute("DROP INDEX sentences_commitments")
+    assert key_passages(site_db, "stalking") == expected
+
+
 def test_topic_counts_and_summaries_cover_every_taxonomy_topic(site_db):
     counts = topic_counts(site_db)
     assert counts["stalking"] == {"mentions": 7, "passages": 7, "first_date": "2019-01-01",
@@ -232,3 +241,17 @@ def test_citations_name_the_house_date_and_column_or_the_publisher_and_title(sit
     assert cited["parlparse/lords/2021-04-21a.1/p0"].startswith("HL Deb 21 April 2021")
     assert "col 1930" in cited["parlparse/lords/2021-04-21a.1/p0"]
     assert cited["govuk/plan/p0"].startswith("Home Office, Title of govuk/plan (30 April 2021)")
+
+
+def test_the_ledger_comes_a_page_at_a_time_with_links_that_keep_the_filters(site_db):
+    everything = list_commitments(site_db, LedgerFilters())
+    assert count_commitments(site_db, LedgerFilters()) == len(everything) == 3
+    pages = [list_commitments(site_db, LedgerFilters(), limit=2, offset=offset) for offset in (0, 2)]
+    assert pages[0] + pages[1] == everything
+    filters = LedgerFilters(actor="NPCC")
+    links = page_links(filters, 2, total=5, size=2)
+    assert (links["first"], links["last"], links["last_page"]) == (3, 4, 3)
+    assert links["previous_url"] == "/-/commitments?actor=NPCC"
+    assert links["next_url"] == "/-/commitments?actor=NPCC&page=3"
+    assert page_links(LedgerFilters(), 1, total=0, size=2)["next_url"] is None
+    assert page_number({"page": ["2"]}) == 2 and page_number({"page": ["x"]}) == page_number({}) == 1

@@ -9,9 +9,11 @@ from functools import lru_cache
 from datasette.utils.asgi import NotFound, Response
 
 from datasette import hookimpl
+from db import ledger_pages as ledger_queries
 from db.ledger_pages import (
     TOPIC_SCOPES,
     commitment,
+    count_commitments,
     evidence_timeline,
     filter_choices,
     list_commitments,
@@ -27,6 +29,8 @@ from pursuit.ledger_pages import (
     citations,
     describe_filters,
     filters_query,
+    page_links,
+    page_number,
     passage_path,
     read_filters,
 )
@@ -39,7 +43,7 @@ def load_taxonomy():
 
 
 async def commitments_page(datasette, request):
-    """The ledger: every commitment matching the filters in the address, newest first."""
+    """The ledger: the commitments matching the filters in the address, newest first, a page at a time."""
     topics = list(load_taxonomy().topics)
     labels = {t.id: t.label for t in topics}
     database = datasette.get_database()
@@ -50,10 +54,15 @@ async def commitments_page(datasette, request):
             "commitments.html", {"error": str(error), "filters": None, "rows": [], "topics": topics,
                                  "choices": {}, "statuses": STATUS_MEANINGS, "database": database.name},
             request=request), status=400)
-    rows = await database.execute_fn(lambda conn: list_commitments(conn, filters))
+    size = ledger_queries.PAGE_SIZE
+    total = await database.execute_fn(lambda conn: count_commitments(conn, filters))
+    asked = page_number({key: request.args.getlist(key) for key in request.args})
+    page = min(asked, max(1, -(-total // size)))  # past the last page: the last page
+    rows = await database.execute_fn(lambda conn: list_commitments(conn, filters, size, (page - 1) * size))
     choices = await database.execute_fn(filter_choices)
     context = {
         "filters": filters, "rows": rows, "topics": topics, "labels": labels, "choices": choices,
+        "paging": page_links(filters, page, total, size),
         "scopes": [(scope, SCOPE_LABELS[scope]) for scope in TOPIC_SCOPES], "statuses": STATUS_MEANINGS,
         "actor_kind_labels": ACTOR_KIND_LABELS, "described": describe_filters(filters, labels),
         "query": filters_query(filters), "database": database.name, "error": None,

@@ -9,7 +9,7 @@ from datasette.utils import sqlite_timelimit, tilde_encode
 from datasette.utils.asgi import Response
 
 from datasette import hookimpl
-from db import site
+from db import search, site
 from pursuit import site as pages
 
 PASSAGE_COLUMNS = {"passage_id"}
@@ -54,7 +54,7 @@ def extra_template_vars(view_name, datasette):
 
 @hookimpl
 def canned_queries(database, datasette):
-    """Ranked search and the Atom feeds, defined once in db.site, on the published database."""
+    """Ranked search (db.search) and the Atom feeds (db.site) as canned queries on the published database."""
     if database == database_name(datasette):
         return site.canned_queries()
     return None
@@ -88,10 +88,10 @@ async def search_page(request, datasette):
                "error": None, "results": None}
     if asked["q"]:
         try:
-            found = await run(datasette, lambda conn: site.search(
+            found = await run(datasette, lambda conn: search.search(
                 conn, asked["target"], asked["q"], asked["filters"], asked["page"]))
             context["results"] = pages.results_context(asked, found, name)
-        except site.SearchSyntaxError as error:
+        except search.SearchSyntaxError as error:
             context["error"] = str(error)
         except Exception as error:
             if "interrupted" not in str(error):
