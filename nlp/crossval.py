@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -14,24 +13,17 @@ from nlp.labelled import read_labelled
 from nlp.static import StaticEmbedder
 from nlp.tag import Tagger
 from nlp.taxonomy import Taxonomy, load_taxonomy
-from nlp.train import Featurised, KnownVectors, featurise, fit_heads, labels_matrix, training_rows
+from nlp.train import (
+    Featurised,
+    KnownVectors,
+    featurise,
+    fit_heads,
+    labels_matrix,
+    training_groups,
+    training_rows,
+)
 
 FOLDS = 5
-SITTING_CHUNK = 40  # sentences of one long sitting grouped together, so a sitting spans several folds
-
-
-def group_keys(paths: list[Path]) -> list[str]:
-    """A source-document key per labelled line, in the order `training_rows` reads them."""
-    keys = []
-    for path in paths:
-        for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines()):
-            if not line.strip():
-                continue
-            record = json.loads(line)
-            document = record.get("document_id") or record.get("source") or path.name
-            keys.append(f"{document}#{number // SITTING_CHUNK}" if document.startswith("hansard_html")
-                        else document)
-    return keys
 
 
 def predictions(tagger: Tagger, texts: list[str]) -> list[tuple[set[str], bool]]:
@@ -40,13 +32,13 @@ def predictions(tagger: Tagger, texts: list[str]) -> list[tuple[set[str], bool]]
 
 
 def fold_tagger(taxonomy: Taxonomy, texts: list[str], data: Featurised, topic_labels: np.ndarray,
-                commitment_labels: np.ndarray, train: np.ndarray, embedder_name: str,
+                commitment_labels: np.ndarray, groups: np.ndarray, train: np.ndarray, embedder_name: str,
                 static: Embedder) -> Tagger:
     """A tagger (first pass off) whose heads are fitted on the training rows plus every anchor."""
     n = len(commitment_labels)
     rows = np.concatenate([train, np.arange(n, len(texts))])
     heads = fit_heads(taxonomy, [texts[i] for i in rows], data.rows(rows), topic_labels[rows],
-                      commitment_labels[train])
+                      commitment_labels[train], groups[rows])
     known = KnownVectors(embedder_name, texts, data.vectors)
     return Tagger(known, heads, str(taxonomy.path), static=static, gate=False)
 
@@ -60,16 +52,20 @@ def cross_validate(paths: list[Path], embedder: Embedder, taxonomy_path: str | N
     data = Featurised(*featurise(texts, embedder, taxonomy, taxonomy_path))
     topic_labels = labels_matrix(labelled, examples, taxonomy.ids())
     commitment_labels = np.array([row.commitment for row in labelled])
-    groups = group_keys(paths)
+    groups = [row.group for row in labelled]
+    all_groups = training_groups(labelled, examples)
     static = StaticEmbedder()
     predicted: list[tuple[set[str], bool] | None] = [None] * len(labelled)
     for train, test in GroupKFold(folds).split(np.zeros(len(labelled)), groups=groups):
-        tagger = fold_tagger(taxonomy, texts, data, topic_labels, commitment_labels, train, embedder.name,
-                             static)
+        tagger = fold_tagger(taxonomy, texts, data, topic_labels, commitment_labels, all_groups, train,
+                             embedder.name, static)
         for index, verdict in zip(test, predictions(tagger, [texts[i] for i in test]), strict=True):
             predicted[index] = verdict
     gold = [(set(row.topics), row.commitment) for row in labelled]
     report = score(taxonomy.ids(), gold, predicted)
+    on_topic = [index for index, (topics, _) in enumerate(gold) if topics]
+    report["commitment_on_topic"] = score(taxonomy.ids(), [gold[i] for i in on_topic],
+                                          [predicted[i] for i in on_topic])["commitment"]
     report["errors"] = [{"text": row.text, "gold": sorted(g[0]), "got": sorted(p[0]),
                          "commitment": [g[1], p[1]]}
                         for row, g, p in zip(labelled, gold, predicted, strict=True) if g != p]

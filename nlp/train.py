@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from nlp.commitments import detect_commitment
 from nlp.components import hits_in
@@ -67,6 +67,20 @@ def out_of_fold(features: np.ndarray, labels: np.ndarray, seed: int = 13) -> np.
     return probabilities
 
 
+def grouped_out_of_fold(features: np.ndarray, labels: np.ndarray, groups: np.ndarray, seed: int = 13
+                        ) -> np.ndarray:
+    """Out-of-fold probabilities with every source document kept within one fold (no near-duplicate leaks)."""
+    probabilities = np.zeros(len(labels))
+    folds = min(5, int(labels.sum()), int((1 - labels).sum()), len(set(groups)))
+    if folds < 2:
+        return np.full(len(labels), float(labels.mean()))
+    splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
+    for train, test in splitter.split(features, labels, groups):
+        weights, bias = fit(features[train], labels[train])
+        probabilities[test] = 1 / (1 + np.exp(-(features[test] @ weights + bias)))
+    return probabilities
+
+
 def f1(predicted: np.ndarray, labels: np.ndarray) -> float:
     """F1 of boolean predictions."""
     tp = float((predicted & labels).sum())
@@ -82,10 +96,10 @@ def best_threshold(
 
 
 def calibrated_threshold(features: np.ndarray, labels: np.ndarray, rule_hits: np.ndarray,
-                         labelled_positives: int) -> float:
+                         labelled_positives: int, groups: np.ndarray, out_of_context: np.ndarray) -> float:
     """The out-of-fold best threshold, raised for topics with too few labelled sentences to trust."""
-    none = np.zeros(len(labels), dtype=bool)
-    threshold = best_threshold(out_of_fold(features, labels), labels, rule_hits, none)
+    blocked = out_of_context & ~rule_hits
+    threshold = best_threshold(grouped_out_of_fold(features, labels, groups), labels, rule_hits, blocked)
     return threshold if labelled_positives >= MIN_LABELLED_POSITIVES else max(threshold, SPARSE_TOPIC_FLOOR)
 
 
@@ -174,8 +188,13 @@ def labels_matrix(labelled: list[Labelled], examples: list[tuple[str, str]], top
                     + [[t == topic for t in topics] for _, topic in examples], dtype=bool)
 
 
+def training_groups(labelled: list[Labelled], examples: list[tuple[str, str]]) -> np.ndarray:
+    """The source document of each labelled sentence, then one group per taxonomy example."""
+    return np.array([row.group for row in labelled] + [f"taxonomy-example-{i}" for i in range(len(examples))])
+
+
 def fit_heads(taxonomy: Taxonomy, texts: list[str], data: Featurised, topic_labels: np.ndarray,
-              commitment_labels: np.ndarray) -> Heads:
+              commitment_labels: np.ndarray, groups: np.ndarray) -> Heads:
     """Fit and calibrate every head; the first len(commitment_labels) texts are labelled, the rest anchors."""
     n = len(commitment_labels)
     weights, biases, thresholds = [], [], []
@@ -185,12 +204,14 @@ def fit_heads(taxonomy: Taxonomy, texts: list[str], data: Featurised, topic_labe
         weights.append(w)
         biases.append(b)
         thresholds.append(topic.threshold or calibrated_threshold(
-            data.features, labels, data.hit_masks[:, index], labelled_positives=int(labels[:n].sum())))
+            data.features, labels, data.hit_masks[:, index], int(labels[:n].sum()), groups,
+            np.array([not topic.in_context(text) for text in texts])))
     w, b = fit(data.features[:n], commitment_labels)
     weights.append(w)
     biases.append(b)
-    thresholds.append(best_threshold(out_of_fold(data.features[:n], commitment_labels), commitment_labels,
-                                     data.pledges[:n], data.never[:n] & ~data.pledges[:n]))
+    oof = grouped_out_of_fold(data.features[:n], commitment_labels, groups[:n])
+    blocked = data.never[:n] & ~data.pledges[:n]
+    thresholds.append(best_threshold(oof, commitment_labels, data.pledges[:n], blocked))
     return Heads(
         topics=taxonomy.ids(), weights=np.array(weights, dtype=np.float32),
         bias=np.array(biases, dtype=np.float32), thresholds=np.array(thresholds, dtype=np.float32),
@@ -211,7 +232,7 @@ def train_heads(paths: list[Path] | Path, embedder: Embedder, taxonomy_path: str
     topic_labels = labels_matrix(labelled, examples, topics)
     commitment_labels = np.array([row.commitment for row in labelled])
     heads = fit_heads(taxonomy, texts, Featurised(features, hit_masks, pledges, never, vectors),
-                      topic_labels, commitment_labels)
+                      topic_labels, commitment_labels, training_groups(labelled, examples))
     heads.meta.update({
         "embedder": embedder.name, "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "training_files": [p.name for p in paths],
