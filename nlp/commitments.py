@@ -22,12 +22,17 @@ ACTORS = [
 PLEDGE = (
     r"will|'ll|shall|(?:am|are|is|'re|'m) going to|(?:am|are|is|'re) to"
     r"|(?:am|are|is|remain|remains|'re|'m|have|has|have been|has been)(?: \w+ly)? committed(?: to)?"
-    r"|commits? to|pledges? to|pledged|promises? to|promised to|undertakes? to|undertake to|intends? to"
+    r"|commits? to|committed to|pledges? to|pledged|promises? to|promised to|undertakes? to|undertake to"
+    r"|intends? to"
     r"|plans? to|(?:am|are|is|'re|'m) determined to|aims? to|(?:are|is) aiming to|(?:are|is) set to"
     r"|(?:am|are|is|'re|'m) (?:(?:also|now|today|currently|already) )?(?:proposing|legislating|introducing"
     r"|bringing forward|launching)"
     r"|proposes? to|want to|wants to|can confirm(?: today| now)? that|(?:am|are|is) pleased to announce"
 )
+# What a listener "will know" or "will have heard" is not a pledge (but a later pledge in the sentence is).
+LISTENER = (r"(?:already |no doubt |surely |of course |well |also )?(?:know|be aware|have heard|have seen"
+            r"|recognise|appreciate|understand|agree|recall|remember|be pleased|be glad|be delighted"
+            r"|forgive)\b")
 # Words allowed between the actor and the pledge: adverbs, "also", a parenthesis between commas.
 BETWEEN = (
     r"(?:\s*,[^.;:?!,]{1,60},|\s*\([^()]{1,40}\)|\s+(?:also|now|soon|further|therefore|today|still|all|both|each|then|together"
@@ -35,7 +40,8 @@ BETWEEN = (
     r"|clearly|always|never|not|really|very|too|in turn|as a result|in future|in the future)){0,3}"
 )
 ACTOR_PLEDGE = re.compile(
-    rf"\b(?P<actor>{'|'.join(f'(?:{pattern})' for _, pattern in ACTORS)}){BETWEEN}\s+(?P<pledge>{PLEDGE})\b",
+    rf"\b(?P<actor>{'|'.join(f'(?:{pattern})' for _, pattern in ACTORS)}){BETWEEN}\s+(?P<pledge>{PLEDGE})\b"
+    rf"(?!\s+{LISTENER})",
     re.IGNORECASE,
 )
 PRIORITY = re.compile(
@@ -44,7 +50,9 @@ PRIORITY = re.compile(
     r"|(?:a|the) (?:top |national )?(?:policing )?priority for (?:this|the) government"
     r"|(?:a|the) national policing priority|^pledge to|(?:includes|including|our|this) commitment to"
     r"|(?:^|, )there will be (?:a|an|new|more|additional|further|extra|\d|£)"
-    r"|manifesto commitment|mission to)\b",
+    r"|manifesto commitment|mission(?: [–—-][^–—.]{1,80}[–—-])? to"
+    r"|(?:made|make|makes|making|remains?) (?:[\w-]+ ){0,8}?(?:a|the|our) (?:very |really )?"
+    r"(?:key|top|high|national|number one|absolute|first) (?:policing )?priority)\b",
     re.IGNORECASE,
 )
 PROCEDURAL = re.compile(
@@ -54,7 +62,41 @@ PROCEDURAL = re.compile(
     r"read|make a statement|speak to|cite|concentrate on|cause a division|move|deal with|respond to|touch on|"
     r"address (?:the|this|that|those)|be very surprised|be grateful|refer to|explain why)\b"
     r"|\b(?:i|we) (?:am |are )?(?:want|wish|going) to (?:express|thank|pay tribute|say|put on record|"
-    r"place on record|congratulate|welcome|begin|start|end|conclude|make a|speak|ask)\b",
+    r"place on record|congratulate|welcome|begin|start|end|conclude|make a|speak|ask)\b"
+    # a Member's own speech and causes, not an undertaking by a public body
+    r"|\b(?:i|we) (?:will|shall|'ll) (?:also |now |not |briefly |very briefly |specifically |always |never )*"
+    r"(?:begin|start|focus|dwell|talk about|take (?:some |a few |any |no )?(?:more )?interventions"
+    r"|make (?:some )?progress|do (?:my|our) (?:very )?best|do everything (?:i|we) can|endeavour|be forever"
+    r"|never forget|always remember|tell (?:you|the house)|call|fight for|stand up for|speak up|champion"
+    r"|repay|pay tribute|work tirelessly for"
+    r"|continue to (?:champion|speak|fight|campaign|press|raise|push|make the case)"
+    r"|have no noise|flinch|(?:continue to )?take (?:\w+ )?(?:\w+ )?interventions|turn (?:\w+ly )?to"
+    r"|speak (?:\w+ )?(?:\w+ly )?about"
+    r"|not(?:,|\.| because| name| take))"
+    r"|\b(?:i|we) (?:intend|want|wish|plan|hope) to (?:dwell|focus|concentrate|talk|touch|highlight|mention"
+    r"|outline|draw attention|raise|speak)\b",
+    re.IGNORECASE,
+)
+# Hopes and expectations about what others will do are not undertakings.
+HOPE = re.compile(r"\b(?:i|we) (?:very much )?(?:hope|trust|expect)\b", re.IGNORECASE)
+# Reported pledges: "the Home Secretary said she will consider the findings".
+REPORTED = re.compile(
+    r"\b(?:said|says|confirmed|confirms|announced|announces|pledged|promised|stated|added|made clear)"
+    r" (?:that )?(?:he|she|they|the government|ministers|the department|the force|police)"
+    r" (?:will|would|is going to|are going to)\b(?! (?:not|have|be (?:pleased|glad|happy)))",
+    re.IGNORECASE,
+)
+# A body named first, then a pledge joined by "and": "the CPS takes these cases seriously and is determined".
+COORDINATED = re.compile(
+    rf"\b(?P<actor>{'|'.join(f'(?:{pattern})' for _, pattern in ACTORS[1:])}|the government|ministers)\b"
+    r"[^.;:?!]{0,160}? and (?:(?:is|are|remains?) (?:\w+ly )?(?:committed|determined) to|will continue to)\b",
+    re.IGNORECASE,
+)
+# A new body, post or programme announced with what it will do: "the new centre will work with academics".
+NEW_MEASURE = re.compile(
+    r"\b(?:the|a|an|this|these) new (?:[\w’'-]+ ){0,5}?(?:centre|unit|hub|service|scheme|team|fund|programme"
+    r"|pilot|posts?|roles?|specialists|taskforce|lead|strategy|plan|framework|approach|model|campaign|body)"
+    r" (?:\w+ly )?will\b(?! (?:know|be aware|mean))",
     re.IGNORECASE,
 )
 QUESTION = re.compile(
@@ -100,7 +142,8 @@ def actor_kind(actor: str) -> str:
 
 def detect_commitment(text: str) -> Commitment:
     """Apply the pledge rules to one sentence."""
-    pledge = ACTOR_PLEDGE.search(text) or PRIORITY.search(text)
+    pledge = (ACTOR_PLEDGE.search(text) or PRIORITY.search(text) or REPORTED.search(text)
+              or COORDINATED.search(text) or NEW_MEASURE.search(text))
     passive = PASSIVE_FUTURE.search(text)
     question = bool(QUESTION.search(text.strip()))
     procedural = bool(PROCEDURAL.search(text))
@@ -111,6 +154,12 @@ def detect_commitment(text: str) -> Commitment:
     features = tuple(float(flag) for flag in flags)
     if question:
         return Commitment(False, None, None, "a question, not a pledge", features)
+    hope = HOPE.search(text)
+    if pledge and hope and hope.start() < pledge.start():
+        return Commitment(False, None, None, f"a hope or expectation: “{hope.group(0)}”", features)
+    if pledge and demand_match and demand_match.start() < pledge.start():
+        reason = f"a demand or recommendation: “{demand_match.group(0)}”"
+        return Commitment(False, None, None, reason, features)
     if pledge and not procedural:
         actor = pledge.groupdict().get("actor")
         kind = actor_kind(actor) if actor else "government"

@@ -19,6 +19,17 @@ class Labelled:
     text: str
     topics: frozenset[str]
     commitment: bool
+    group: str = ""  # the source document, so folds never split one document between training and testing
+
+
+SITTING_CHUNK = 40  # a long sitting recorded as one source is grouped in runs of this many sentences
+
+
+def source_group(record: dict, path: Path, number: int) -> str:
+    """The document a labelled line comes from (runs of lines for a whole sitting recorded as one source)."""
+    document = record.get("document_id") or record.get("source") or path.name
+    document = str(document)
+    return f"{document}#{number // SITTING_CHUNK}" if document.startswith("hansard_html") else document
 
 
 def read_labelled(path: Path | str, topics: list[str]) -> list[Labelled]:
@@ -41,5 +52,5 @@ def read_labelled(path: Path | str, topics: list[str]) -> list[Labelled]:
         if not isinstance(record.get("commitment"), bool):
             raise LabelledDataError(f"{where}: 'commitment' must be true or false")
         rows.append(Labelled(str(record.get("id", number)), record["text"], frozenset(record["topics"]),
-                             record["commitment"]))
+                             record["commitment"], source_group(record, path, number)))
     return rows

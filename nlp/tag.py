@@ -118,6 +118,8 @@ class Tagger:
         if hits:
             words = ", ".join(dict.fromkeys(f"“{h.text}”" for h in hits))
             return TopicTag(topic, "rule", max(probability, 0.5), f"matched {words}")
+        if not self.taxonomy.topics[index].in_context(unit.text):
+            return None
         if probability >= self.heads.thresholds[index]:
             example, similarity = self.heads.nearest_example(unit.vector, index)
             reason = f"semantic: p={probability:.2f}; nearest example “{example}” (cosine {similarity:.2f})"

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 DEFAULT_PATH = Path(__file__).with_name("taxonomy.yml")
-LIST_FIELDS = ("search_terms", "phrases", "patterns", "exclude", "examples")
+LIST_FIELDS = ("search_terms", "phrases", "patterns", "exclude", "examples", "context")
 
 
 class TaxonomyError(ValueError):
@@ -28,7 +30,18 @@ class Topic:
     patterns: tuple[Any, ...] = ()
     exclude: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()  # word beginnings; a semantic (not rule) tag needs one in the sentence
     threshold: float | None = None
+
+    def in_context(self, text: str) -> bool:
+        """Whether the text has one of the topic's context words (always, when it lists none)."""
+        return not self.context or bool(_context_pattern(self.context).search(text))
+
+
+@lru_cache(maxsize=64)
+def _context_pattern(words: tuple[str, ...]) -> re.Pattern:
+    """A case-insensitive pattern matching any of the words at the start of a word."""
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + ")", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

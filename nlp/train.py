@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from nlp.commitments import detect_commitment
 from nlp.components import hits_in
@@ -66,6 +67,20 @@ def out_of_fold(features: np.ndarray, labels: np.ndarray, seed: int = 13) -> np.
     return probabilities
 
 
+def grouped_out_of_fold(features: np.ndarray, labels: np.ndarray, groups: np.ndarray, seed: int = 13
+                        ) -> np.ndarray:
+    """Out-of-fold probabilities with every source document kept within one fold (no near-duplicate leaks)."""
+    probabilities = np.zeros(len(labels))
+    folds = min(5, int(labels.sum()), int((1 - labels).sum()), len(set(groups)))
+    if folds < 2:
+        return np.full(len(labels), float(labels.mean()))
+    splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
+    for train, test in splitter.split(features, labels, groups):
+        weights, bias = fit(features[train], labels[train])
+        probabilities[test] = 1 / (1 + np.exp(-(features[test] @ weights + bias)))
+    return probabilities
+
+
 def f1(predicted: np.ndarray, labels: np.ndarray) -> float:
     """F1 of boolean predictions."""
     tp = float((predicted & labels).sum())
@@ -81,10 +96,10 @@ def best_threshold(
 
 
 def calibrated_threshold(features: np.ndarray, labels: np.ndarray, rule_hits: np.ndarray,
-                         labelled_positives: int) -> float:
+                         labelled_positives: int, groups: np.ndarray, out_of_context: np.ndarray) -> float:
     """The out-of-fold best threshold, raised for topics with too few labelled sentences to trust."""
-    none = np.zeros(len(labels), dtype=bool)
-    threshold = best_threshold(out_of_fold(features, labels), labels, rule_hits, none)
+    blocked = out_of_context & ~rule_hits
+    threshold = best_threshold(grouped_out_of_fold(features, labels, groups), labels, rule_hits, blocked)
     return threshold if labelled_positives >= MIN_LABELLED_POSITIVES else max(threshold, SPARSE_TOPIC_FLOOR)
 
 
@@ -151,6 +166,60 @@ def replay_full_tagger(heads: Heads, embedder: Embedder, static: Embedder, texts
     return np.array([bool(t.topics) or t.commitment for t in tagger.classify(texts)])
 
 
+@dataclass
+class Featurised:
+    """What `featurise` computes for a list of texts, row-aligned."""
+
+    features: np.ndarray
+    hit_masks: np.ndarray
+    pledges: np.ndarray
+    never: np.ndarray
+    vectors: np.ndarray
+
+    def rows(self, index: np.ndarray) -> Featurised:
+        """The same arrays restricted to some rows."""
+        return Featurised(self.features[index], self.hit_masks[index], self.pledges[index],
+                          self.never[index], self.vectors[index])
+
+
+def labels_matrix(labelled: list[Labelled], examples: list[tuple[str, str]], topics: list[str]) -> np.ndarray:
+    """One boolean row per labelled sentence then per taxonomy example, one column per topic."""
+    return np.array([[t in row.topics for t in topics] for row in labelled]
+                    + [[t == topic for t in topics] for _, topic in examples], dtype=bool)
+
+
+def training_groups(labelled: list[Labelled], examples: list[tuple[str, str]]) -> np.ndarray:
+    """The source document of each labelled sentence, then one group per taxonomy example."""
+    return np.array([row.group for row in labelled] + [f"taxonomy-example-{i}" for i in range(len(examples))])
+
+
+def fit_heads(taxonomy: Taxonomy, texts: list[str], data: Featurised, topic_labels: np.ndarray,
+              commitment_labels: np.ndarray, groups: np.ndarray) -> Heads:
+    """Fit and calibrate every head; the first len(commitment_labels) texts are labelled, the rest anchors."""
+    n = len(commitment_labels)
+    weights, biases, thresholds = [], [], []
+    for index, topic in enumerate(taxonomy.topics):
+        labels = topic_labels[:, index]
+        w, b = fit(data.features, labels)
+        weights.append(w)
+        biases.append(b)
+        thresholds.append(topic.threshold or calibrated_threshold(
+            data.features, labels, data.hit_masks[:, index], int(labels[:n].sum()), groups,
+            np.array([not topic.in_context(text) for text in texts])))
+    w, b = fit(data.features[:n], commitment_labels)
+    weights.append(w)
+    biases.append(b)
+    oof = grouped_out_of_fold(data.features[:n], commitment_labels, groups[:n])
+    blocked = data.never[:n] & ~data.pledges[:n]
+    thresholds.append(best_threshold(oof, commitment_labels, data.pledges[:n], blocked))
+    return Heads(
+        topics=taxonomy.ids(), weights=np.array(weights, dtype=np.float32),
+        bias=np.array(biases, dtype=np.float32), thresholds=np.array(thresholds, dtype=np.float32),
+        example_texts=list(texts), example_labels=topic_labels.astype(np.int8), example_vectors=data.vectors,
+        example_is_anchor=np.arange(len(texts)) >= n, meta={},
+    )
+
+
 def train_heads(paths: list[Path] | Path, embedder: Embedder, taxonomy_path: str | None = None,
                 static: Embedder | None = None, background_path: Path | None = None) -> Heads:
     """Fit every head and calibrate its threshold on out-of-fold predictions, then fit the first pass."""
@@ -160,38 +229,17 @@ def train_heads(paths: list[Path] | Path, embedder: Embedder, taxonomy_path: str
     labelled, examples = training_rows(paths, taxonomy)
     texts = [row.text for row in labelled] + [text for text, _ in examples]
     features, hit_masks, pledges, never, vectors = featurise(texts, embedder, taxonomy, taxonomy_path)
-    topic_labels = np.array(
-        [[t in row.topics for t in topics] for row in labelled]
-        + [[t == topic for t in topics] for _, topic in examples]
-    )
-    weights, biases, thresholds = [], [], []
-    for index in range(len(topics)):
-        labels = topic_labels[:, index]
-        w, b = fit(features, labels)
-        weights.append(w)
-        biases.append(b)
-        thresholds.append(taxonomy.topics[index].threshold or calibrated_threshold(
-            features, labels, hit_masks[:, index], labelled_positives=int(labels[: len(labelled)].sum())))
-    n = len(labelled)
+    topic_labels = labels_matrix(labelled, examples, topics)
     commitment_labels = np.array([row.commitment for row in labelled])
-    w, b = fit(features[:n], commitment_labels)
-    weights.append(w)
-    biases.append(b)
-    thresholds.append(best_threshold(out_of_fold(features[:n], commitment_labels), commitment_labels,
-                                     pledges[:n], never[:n] & ~pledges[:n]))
-    heads = Heads(
-        topics=topics, weights=np.array(weights, dtype=np.float32), bias=np.array(biases, dtype=np.float32),
-        thresholds=np.array(thresholds, dtype=np.float32), example_texts=texts,
-        example_labels=topic_labels.astype(np.int8), example_vectors=vectors,
-        example_is_anchor=np.arange(len(texts)) >= n,
-        meta={
-            "embedder": embedder.name, "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "training_files": [p.name for p in paths],
-            "training_sha256": files_digest(paths),
-            "taxonomy_sha256": hashlib.sha256(taxonomy.path.read_bytes()).hexdigest(),
-            "sentences": n, "examples": len(examples),
-        },
-    )
+    heads = fit_heads(taxonomy, texts, Featurised(features, hit_masks, pledges, never, vectors),
+                      topic_labels, commitment_labels, training_groups(labelled, examples))
+    heads.meta.update({
+        "embedder": embedder.name, "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "training_files": [p.name for p in paths],
+        "training_sha256": files_digest(paths),
+        "taxonomy_sha256": hashlib.sha256(taxonomy.path.read_bytes()).hexdigest(),
+        "sentences": len(labelled), "examples": len(examples),
+    })
     static = static or StaticEmbedder()
     gold_commitments = np.concatenate([commitment_labels, np.zeros(len(examples), dtype=bool)])
     gold_positive = topic_labels.any(axis=1) | gold_commitments

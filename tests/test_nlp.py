@@ -112,6 +112,20 @@ def test_sentences_are_split_and_tagged_in_order(fake_tagger):
         ("Will the Minister meet me to discuss the case?", False, None),
         ("The Stalking Protection Act 2019 received Royal Assent in March.", False, None),
         ("I will give way to the hon. Member.", False, None),
+        ("The Home Secretary said he will consider the findings and recommendations for the Home Office in "
+         "greater detail, with the aim of providing an update in due course.", True, "government"),
+        ("The Minister will know that the problems I have described are compounded for those who own "
+         "leasehold property.", False, None),
+        ("I will begin by giving my heartfelt thanks to the people of Ealing North for putting their trust "
+         "in me.", False, None),
+        ("I will turn briefly to the fifth and sixth measures, Mr Deputy Speaker, which are very important.",
+         False, None),
+        ("The relentless pursuit and disruption of adult perpetrators should be a national priority for the "
+         "police, and their capability and capacity to do this should be enhanced.", False, None),
+        ("I hope very much that we will redouble our efforts to make sure that we are not putting people "
+         "into inappropriate care settings.", False, None),
+        ("The Prime Minister and I have made tackling violence against women and girls a key priority.",
+         True, "government"),
     ],
 )
 def test_commitments_are_told_from_demands_questions_and_past_facts(text, expected, actor):
@@ -173,3 +187,20 @@ def test_corpus_sentences_about_stalking_orders_are_found(fake_tagger):
     ]
     assert len(found) >= 5
     assert all(t.reason for s in found for t in s.topics)
+
+
+def test_semantic_tags_need_a_context_word_but_rule_tags_do_not(fake_tagger):
+    training = fake_tagger.taxonomy.topics[-1]
+    assert training.id == "professional_training_accountability" and training.context
+    # every semantic score passes: only the context words stand between a sentence and the topic
+    heads = fake_tagger.heads
+    open_heads = type(heads)(**{**heads.__dict__, "thresholds": heads.thresholds * 0, "_example_rows": {}})
+    tagger = Tagger(HashingEmbedder(), open_heads)
+    stop_and_search = ("The inspectorate reported that 27% of the stop and search records they examined did "
+                       "not contain reasonable grounds to search people.")
+    assert not training.in_context(stop_and_search)
+    assert "professional_training_accountability" not in topics_of(tagger, stop_and_search)
+    in_domain = "The inspectorate found that forces were not consistently handling domestic abuse cases well."
+    assert topics_of(tagger, in_domain)["professional_training_accountability"].method == "semantic"
+    vetting = "Forces must improve their vetting of new recruits."
+    assert topics_of(tagger, vetting)["professional_training_accountability"].method == "rule"
