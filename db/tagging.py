@@ -105,18 +105,22 @@ def known_vectors(db: sqlite_utils.Database, model: str, hashes: Iterable[str]) 
 
 def save_passage_tags(
     db: sqlite_utils.Database,
-    passage: dict[str, Any],
+    passages: list[dict[str, Any]],
     sentences: list[dict[str, Any]],
     mentions: list[dict[str, Any]],
     tagger_version: str,
 ) -> None:
-    """Replace one passage's sentences and mentions and record that it is tagged at its content hash."""
-    db.execute("DELETE FROM sentences WHERE passage_id = ?", [passage["id"]])
-    db["sentences"].insert_all(sentences, pk="id")
-    db["mentions"].insert_all(mentions, pk=("sentence_id", "topic"))
-    db["passage_tags"].upsert(
-        {"passage_id": passage["id"], "content_hash": passage["content_hash"],
-         "tagger_version": tagger_version, "tagged_at": now_iso()},
+    """Replace a batch of passages' sentences and mentions and record each as tagged at its content hash.
+
+    One statement per table for the whole batch (the caller wraps it in a transaction).
+    """
+    db.conn.executemany("DELETE FROM sentences WHERE passage_id = ?", [[p["id"]] for p in passages])
+    db["sentences"].insert_all(sentences, pk="id", batch_size=1000)
+    db["mentions"].insert_all(mentions, pk=("sentence_id", "topic"), batch_size=1000)
+    tagged_at = now_iso()
+    db["passage_tags"].upsert_all(
+        [{"passage_id": p["id"], "content_hash": p["content_hash"], "tagger_version": tagger_version,
+          "tagged_at": tagged_at} for p in passages],
         pk="passage_id",
     )
 

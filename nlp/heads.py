@@ -8,21 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
+from nlp.gate import Gate
+
 DEFAULT_PATH = Path(__file__).parent / "model" / "heads.npz"
-
-
-@dataclass
-class Gate:
-    """A logistic regression over static-model features: could the full model tag this unit at all?"""
-
-    weights: np.ndarray   # (features,)
-    bias: float
-    threshold: float      # calibrated by `pursuit train` for recall, not precision
-
-    def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """Sigmoid score per row of features."""
-        logits = features @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-np.clip(logits, -40, 40)))
 
 
 @dataclass
@@ -72,7 +60,8 @@ class Heads:
         path.parent.mkdir(parents=True, exist_ok=True)
         gate = {} if self.gate is None else {
             "gate_weights": self.gate.weights.astype(np.float32), "gate_bias": np.float32(self.gate.bias),
-            "gate_threshold": np.float32(self.gate.threshold)}
+            "gate_threshold": np.float32(self.gate.threshold),
+            **({} if self.gate.lexical is None else {"gate_lexical": self.gate.lexical.astype(np.float32)})}
         np.savez_compressed(
             path, **gate, topics=np.array(self.topics), weights=self.weights.astype(np.float32),
             bias=self.bias.astype(np.float32), thresholds=self.thresholds.astype(np.float32),
@@ -101,5 +90,7 @@ def load_heads(path: Path = DEFAULT_PATH) -> Heads:
         example_vectors=data["example_vectors"].astype(np.float32),
         example_is_anchor=data["example_is_anchor"].astype(bool), meta=json.loads(str(data["meta"])),
         gate=Gate(data["gate_weights"].astype(np.float32), float(data["gate_bias"]),
-                  float(data["gate_threshold"])) if "gate_weights" in data else None,
+                  float(data["gate_threshold"]),
+                  data["gate_lexical"].astype(np.float32) if "gate_lexical" in data else None)
+        if "gate_weights" in data else None,
     )

@@ -1,8 +1,9 @@
 """The semantic tagger component: a cheap first pass over every unit, the full model for the candidates.
 
-Every unit (sentence) gets a static-model vector; the gate (rules, pledge cues and a logistic regression
-over the static vector) decides which units could be tagged at all, and only those are embedded with
-the full model and scored by the learned heads.
+Every unit (sentence) gets a static-model vector; the gate (a rule hit, else a logistic regression over
+the static vector, the rule and pledge-cue features and the unit's hashed words) decides which units the
+full model could change the verdict of, and only those are embedded with the full model and scored by
+the learned heads. A pledge rule decides a stopped unit's commitment on its own.
 """
 
 from __future__ import annotations
@@ -66,12 +67,27 @@ def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def unit_spans(doc: Doc) -> list[tuple[int, int]]:
-    """The spans to score: the whole text if the doc asks for it, else each non-blank sentence."""
-    spans = [(0, len(doc.text))] if doc.user_data.get(WHOLE_TEXT) else [
+def unit_spans(doc: Doc, text: str | None = None) -> list[tuple[int, int]]:
+    """The spans to score: the whole text if the doc asks for it, else each non-blank sentence.
+
+    `text` is the doc's text if the caller has it: spaCy rebuilds `Doc.text` from every token on each access.
+    """
+    text = doc.text if text is None else text
+    spans = [(0, len(text))] if doc.user_data.get(WHOLE_TEXT) else [
         (s.start_char, s.end_char) for s in doc.sents]
-    spans = [trimmed(doc.text, start, end) for start, end in spans]
+    spans = [trimmed(text, start, end) for start, end in spans]
     return [(start, end) for start, end in spans if end > start]
+
+
+def units_of(docs: list[Doc]) -> tuple[list[tuple[Doc, int, int]], list[str]]:
+    """Every unit of the docs as (doc, start, end), and its text (each doc's text built once)."""
+    spans, texts = [], []
+    for doc in docs:
+        text = doc.text
+        for start, end in unit_spans(doc, text):
+            spans.append((doc, start, end))
+            texts.append(text[start:end])
+    return spans, texts
 
 
 class SemanticTagger:
@@ -99,13 +115,12 @@ class SemanticTagger:
         """First pass over every unit of the batch, then one full-model call for the units sent on."""
         scorers = _REGISTRY[self.key]
         topics = scorers.heads.topics
-        spans = [(doc, start, end) for doc in docs for start, end in unit_spans(doc)]
-        texts = [doc.text[start:end] for doc, start, end in spans]
+        spans, texts = units_of(docs)
         hits = [hits_in(doc, start, end) for doc, start, end in spans]
         cues = [(doc._.commitments or {}).get(start) or detect_commitment(text)
                 for (doc, start, _), text in zip(spans, texts, strict=True)]
         static_vectors = scorers.static.encode(texts)
-        scores, sent = first_pass(scorers, static_vectors, hits, cues)
+        scores, sent = first_pass(scorers, static_vectors, hits, cues, texts)
         candidates = np.flatnonzero(sent)
         full_vectors = scorers.embedder.encode([texts[i] for i in candidates])
         probabilities = np.zeros((len(candidates), len(topics) + 1))
@@ -124,17 +139,17 @@ class SemanticTagger:
         return docs
 
 
-def first_pass(scorers: Scorers, static_vectors: np.ndarray, hits: list, cues: list[Commitment]
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """Gate scores and send-on flags: a rule hit or a pledge always goes on, else the gate's score decides."""
-    forced = np.array([bool(h) or c.is_commitment for h, c in zip(hits, cues, strict=True)], dtype=bool)
+def first_pass(scorers: Scorers, static_vectors: np.ndarray, hits: list, cues: list[Commitment],
+               texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Gate scores and send-on flags: a rule hit always goes on, else the gate's score decides."""
+    forced = np.array([bool(h) for h in hits], dtype=bool)
     gate = scorers.heads.gate
     if not scorers.gate or gate is None or not len(forced):
         return np.ones(len(forced)), np.ones(len(forced), dtype=bool)
     topics = scorers.heads.topics
     features = np.stack([feature_vector(v, topics, h, c)
                          for v, h, c in zip(static_vectors, hits, cues, strict=True)])
-    scores = gate.probabilities(features)
+    scores = gate.probabilities(features, texts)
     return scores, forced | (scores >= gate.threshold)
 
 

@@ -16,7 +16,7 @@ from nlp.semantic import WHOLE_TEXT, Scorers, Unit, register
 from nlp.static import StaticEmbedder
 from nlp.taxonomy import load_taxonomy
 
-TAGGER_VERSION = "2"  # 2: first pass over a static model; only candidates reach MiniLM
+TAGGER_VERSION = "3"  # 2: first pass over a static model; 3: lexical gate, pledge rules decide stopped units
 ANCHOR_SIMILARITY = 0.75  # this close to one of a topic's own example sentences is that topic
 
 
@@ -101,8 +101,7 @@ class Tagger:
         sentence = TaggedSentence(unit.start_char, unit.end_char, unit.text, vector=unit.vector,
                                   static_vector=unit.static_vector, sent_on=unit.sent_on)
         if not unit.sent_on:
-            sentence.commitment_reason = (f"{unit.commitment.reason}; first pass: p={unit.gate_score:.2f} "
-                                          f"below {self.heads.gate.threshold:.2f}, not sent to the model")
+            self._stopped(sentence, unit)
             return sentence
         hits = hits_in(doc, unit.start_char, unit.end_char)
         for index, topic in enumerate(self.heads.topics):
@@ -111,6 +110,13 @@ class Tagger:
                 sentence.topics.append(tag)
         self._decide_commitment(sentence, unit, unit.commitment)
         return sentence
+
+    def _stopped(self, sentence: TaggedSentence, unit: Unit) -> None:
+        """A unit the first pass stopped: no topics; a pledge rule alone decides its commitment."""
+        cue = unit.commitment
+        sentence.commitment, sentence.actor = cue.is_commitment, cue.actor if cue.is_commitment else None
+        sentence.commitment_reason = (f"{cue.reason}; first pass: p={unit.gate_score:.3f} "
+                                      f"below {self.heads.gate.threshold:.3f}, not sent to the model")
 
     def _topic_tag(self, topic: str, index: int, unit: Unit, hits) -> TopicTag | None:
         """A rule hit tags the topic outright; otherwise the head's probability must pass its threshold."""

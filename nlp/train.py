@@ -15,7 +15,8 @@ from nlp.commitments import detect_commitment
 from nlp.components import hits_in
 from nlp.embed import Embedder
 from nlp.features import feature_vector
-from nlp.heads import Gate, Heads
+from nlp.gate import GATE_RECALL, train_gate
+from nlp.heads import Heads
 from nlp.labelled import Labelled, read_labelled
 from nlp.pipeline import build_pipeline
 from nlp.static import StaticEmbedder
@@ -27,7 +28,6 @@ MIN_LABELLED_POSITIVES = 15   # below this, a topic's semantic tagger is trusted
 SPARSE_TOPIC_FLOOR = 0.9
 THRESHOLD_GRID = np.round(np.arange(0.2, 0.95, 0.025), 3)
 BACKGROUND = DATA_DIR / "background.txt"  # unlabelled everyday Hansard: the first pass learns what to skip
-GATE_RECALL = 0.99            # share of would-be-tagged sentences the first pass must send on (out of fold)
 
 
 def featurise(texts: list[str], embedder: Embedder, taxonomy: Taxonomy, taxonomy_path: str | None):
@@ -130,40 +130,15 @@ class KnownVectors:
         return np.stack([self.vectors[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
 
 
-def recall_threshold(scores: np.ndarray, positives: np.ndarray, forced: np.ndarray, target: float) -> float:
-    """The highest threshold at which forced units plus scores above it reach `target` recall of positives."""
-    needed = int(np.ceil(target * positives.sum()))
-    covered = int((positives & forced).sum())
-    open_scores = np.sort(scores[positives & ~forced])[::-1]
-    if covered >= needed or open_scores.size == 0:
-        return float(open_scores[0]) if open_scores.size else 0.5
-    index = min(needed - covered, open_scores.size) - 1
-    return float(open_scores[index])
-
-
-def train_gate(static_features: np.ndarray, would_tag: np.ndarray, forced: np.ndarray,
-               target: float = GATE_RECALL) -> tuple[Gate, dict]:
-    """Fit the first pass on the units rules do not force through; threshold it for recall out of fold."""
-    free = ~forced
-    weights, bias = fit(static_features[free], would_tag[free])
-    oof = np.ones(len(would_tag))
-    oof[free] = out_of_fold(static_features[free], would_tag[free])
-    threshold = recall_threshold(oof, would_tag, forced, target)
-    sent = forced | (oof >= threshold)
-    figures = {"gate_recall_target": target,
-               "gate_recall_out_of_fold": round(float((sent & would_tag).sum() / max(1, would_tag.sum())), 4),
-               "gate_send_share_training": round(float(sent.mean()), 4)}
-    return Gate(np.asarray(weights, dtype=np.float32), float(bias), threshold), figures
-
-
 def replay_full_tagger(heads: Heads, embedder: Embedder, static: Embedder, texts: list[str],
-                       vectors: np.ndarray, taxonomy_path: str | None) -> np.ndarray:
-    """Whether the ungated tagger tags each text (any topic or a commitment)."""
+                       vectors: np.ndarray, taxonomy_path: str | None, pledges: np.ndarray) -> np.ndarray:
+    """Whether the ungated tagger's verdict needs the model: a topic, or a commitment unlike the rule's."""
     from nlp.tag import Tagger
 
     known = KnownVectors(embedder.name, texts, vectors)
     tagger = Tagger(known, heads, taxonomy_path, static=static, gate=False)
-    return np.array([bool(t.topics) or t.commitment for t in tagger.classify(texts)])
+    return np.array([bool(t.topics) or t.commitment != bool(pledge)
+                     for t, pledge in zip(tagger.classify(texts), pledges, strict=True)])
 
 
 @dataclass
@@ -242,17 +217,19 @@ def train_heads(paths: list[Path] | Path, embedder: Embedder, taxonomy_path: str
     })
     static = static or StaticEmbedder()
     gold_commitments = np.concatenate([commitment_labels, np.zeros(len(examples), dtype=bool)])
-    gold_positive = topic_labels.any(axis=1) | gold_commitments
-    would_tag = replay_full_tagger(heads, embedder, static, texts, vectors, taxonomy_path) | gold_positive
+    gold_positive = topic_labels.any(axis=1) | (gold_commitments & ~pledges)
+    needs_model = replay_full_tagger(heads, embedder, static, texts, vectors, taxonomy_path,
+                                     pledges) | gold_positive
     static_features = np.hstack([static.encode(texts), features[:, vectors.shape[1]:]])
-    forced = hit_masks.any(axis=1) | pledges
+    forced, gate_texts = hit_masks.any(axis=1), list(texts)
     background = read_background(background_path)
     if background:
-        extra, extra_forced, extra_tag = background_rows(heads, embedder, static, background, taxonomy,
-                                                         taxonomy_path)
-        static_features = np.vstack([static_features, extra])
-        forced, would_tag = np.concatenate([forced, extra_forced]), np.concatenate([would_tag, extra_tag])
-    heads.gate, figures = train_gate(static_features, would_tag, forced)
+        extra, extra_forced, extra_needs = background_rows(heads, embedder, static, background, taxonomy,
+                                                           taxonomy_path)
+        static_features, gate_texts = np.vstack([static_features, extra]), gate_texts + background
+        forced = np.concatenate([forced, extra_forced])
+        needs_model = np.concatenate([needs_model, extra_needs])
+    heads.gate, figures = train_gate(static_features, gate_texts, needs_model, forced, GATE_RECALL)
     heads.meta.update(static_model=static.name, background_sentences=len(background),
                       background_sha256=files_digest([background_path]) if background else "", **figures)
     return heads
@@ -267,8 +244,8 @@ def read_background(path: Path | None) -> list[str]:
 
 def background_rows(heads: Heads, embedder: Embedder, static: Embedder, texts: list[str],
                     taxonomy: Taxonomy, taxonomy_path: str | None):
-    """First-pass features, forced flags and the full tagger's verdicts for unlabelled sentences."""
+    """First-pass features, rule-forced flags and whether the full tagger's verdict needs the model."""
     features, hit_masks, pledges, _, vectors = featurise(texts, embedder, taxonomy, taxonomy_path)
-    would_tag = replay_full_tagger(heads, embedder, static, texts, vectors, taxonomy_path)
+    needs_model = replay_full_tagger(heads, embedder, static, texts, vectors, taxonomy_path, pledges)
     static_features = np.hstack([static.encode(texts), features[:, vectors.shape[1]:]])
-    return static_features, hit_masks.any(axis=1) | pledges, would_tag
+    return static_features, hit_masks.any(axis=1), needs_model

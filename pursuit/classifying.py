@@ -79,11 +79,17 @@ def labels_of(tagged: TaggedSentence) -> tuple[set[str], bool]:
 
 
 def gate_figures(gated: list[TaggedSentence], full: list[TaggedSentence]) -> dict[str, Any]:
-    """How many units the first pass sent on, its recall of what the ungated tagger tags, and differences."""
-    tagged_by_full = [g for g, f in zip(gated, full, strict=True) if f.topics or f.commitment]
-    recall = sum(g.sent_on for g in tagged_by_full) / len(tagged_by_full) if tagged_by_full else 1.0
-    return {"sent_on": sum(g.sent_on for g in gated), "gate_recall": round(recall, 4),
-            "gate_differences": sum(labels_of(g) != labels_of(f) for g, f in zip(gated, full, strict=True))}
+    """Units sent on, the gate's recall of what the ungated tagger tags, and verdicts that differ.
+
+    Recall counts a unit the ungated tagger tags (a topic or a commitment) as kept when the gated tagger
+    gives it the same verdicts: sent on, or stopped with a pledge rule deciding the same commitment.
+    """
+    pairs = list(zip(gated, full, strict=True))
+    tagged_by_full = [(g, f) for g, f in pairs if f.topics or f.commitment]
+    kept = sum(labels_of(g) == labels_of(f) for g, f in tagged_by_full)
+    return {"sent_on": sum(g.sent_on for g in gated),
+            "gate_recall": round(kept / len(tagged_by_full), 4) if tagged_by_full else 1.0,
+            "gate_differences": sum(labels_of(g) != labels_of(f) for g, f in pairs)}
 
 
 def evaluate_file(tagger: Tagger, gold_path) -> dict[str, Any]:

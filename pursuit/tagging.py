@@ -42,7 +42,9 @@ def gate_digest(heads: Heads) -> str:
     """A short hash of the first pass's weights and threshold ("none" without a gate)."""
     if heads.gate is None:
         return "none"
-    data = heads.gate.weights.astype("<f4").tobytes() + repr((heads.gate.bias, heads.gate.threshold)).encode()
+    lexical = b"" if heads.gate.lexical is None else heads.gate.lexical.astype("<f4").tobytes()
+    data = heads.gate.weights.astype("<f4").tobytes() + lexical + repr((heads.gate.bias,
+                                                                         heads.gate.threshold)).encode()
     return hashlib.sha1(data).hexdigest()[:12]
 
 
@@ -91,12 +93,15 @@ def tag_database(db, embedder: Embedder, heads: Heads | None = None, batch_size:
     counts: Counter[str] = Counter()
     for batch in store.pending_passages(db, version, batch_size):
         tagged = list(tagger.tag_texts(row["text"] for row in batch))
+        all_sentences, all_mentions = [], []
+        for passage, sentences in zip(batch, tagged, strict=True):
+            sentence_rows_, mention_rows = sentence_rows(passage, sentences)
+            all_sentences += sentence_rows_
+            all_mentions += mention_rows
+            counts["sent_on"] += sum(s.sent_on for s in sentences)
         with db.atomic():
-            for passage, sentences in zip(batch, tagged, strict=True):
-                sentence_rows_, mention_rows = sentence_rows(passage, sentences)
-                store.save_passage_tags(db, passage, sentence_rows_, mention_rows, version)
-                counts.update(sentences=len(sentence_rows_), mentions=len(mention_rows),
-                              sent_on=sum(s.sent_on for s in sentences))
+            store.save_passage_tags(db, batch, all_sentences, all_mentions, version)
+        counts.update(sentences=len(all_sentences), mentions=len(all_mentions))
         counts["passages"] += len(batch)
         if progress:
             progress(len(batch))

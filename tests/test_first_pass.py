@@ -13,12 +13,16 @@ import sqlite_utils
 from db import migrations
 from db.connect import open_db
 from db.tagging import save_embeddings
+from nlp.background import PARLPARSE_SITTING, known_sentences, parlparse_passages
+from nlp.background import build as build_background
 from nlp.commitments import detect_commitment
 from nlp.components import hits_in
 from nlp.embed import HashingEmbedder, default_model
+from nlp.gate import LEXICAL_BUCKETS, hashed_words
 from nlp.heads import load_heads
 from nlp.labelled import read_labelled
 from nlp.pipeline import build_pipeline
+from nlp.semantic import unit_spans
 from nlp.static import StaticEmbedder, file_sha256
 from nlp.tag import Tagger
 from nlp.train import BACKGROUND, DATA_DIR, files_digest, train_heads
@@ -82,21 +86,47 @@ def test_shipped_first_pass_matches_static_model_background_and_data():
     assert heads.meta["gate_recall_out_of_fold"] >= heads.meta["gate_recall_target"] == 0.99
 
 
-def test_gate_sends_on_every_sentence_a_rule_or_pledge_hits(fake_heads, gold_texts):
+def test_gate_sends_on_every_rule_hit_and_pledge_rules_decide_the_stopped_sentences(fake_heads, gold_texts):
     full = RecordingEmbedder()
     tagged = list(Tagger(full, fake_heads).classify(gold_texts))
     language = build_pipeline()
-    forced = [bool(hits_in(doc, 0, len(doc.text)))
-              or ((doc._.commitments or {}).get(0) or detect_commitment(doc.text)).is_commitment
-              for doc in language.pipe(gold_texts)]
-    assert sum(forced) > 100
-    for text, sentence, must_go in zip(gold_texts, tagged, forced, strict=True):
+    docs = list(language.pipe(gold_texts))
+    rule_hit = [bool(hits_in(doc, 0, len(doc.text))) for doc in docs]
+    pledges = [((doc._.commitments or {}).get(0) or detect_commitment(doc.text)) for doc in docs]
+    assert sum(rule_hit) > 100
+    for text, sentence, must_go in zip(gold_texts, tagged, rule_hit, strict=True):
         if must_go:
             assert sentence.sent_on and text in full.seen, text
-    stopped = [s for s in tagged if not s.sent_on]
-    assert stopped and all(not s.topics and not s.commitment and "first pass" in s.commitment_reason
-                           for s in stopped)
+    stopped = [(s, cue) for s, cue in zip(tagged, pledges, strict=True) if not s.sent_on]
+    assert stopped and all(not s.topics and "first pass" in s.commitment_reason for s, _ in stopped)
+    assert all(s.commitment == cue.is_commitment and s.actor == (cue.actor if cue.is_commitment else None)
+               for s, cue in stopped)
     assert set(full.seen) == {s.text for s in tagged if s.sent_on}
+
+
+def test_gate_reads_hashed_words_and_refuses_to_score_without_the_texts(fake_heads):
+    gate = fake_heads.gate
+    assert gate.lexical is not None and gate.lexical.shape == (LEXICAL_BUCKETS,)
+    texts = ["The Government will publish the strategy.", "The bridge toll will rise in April."]
+    assert (hashed_words(texts) != hashed_words(list(texts))).nnz == 0
+    features = np.zeros((2, gate.weights.shape[0]), dtype=np.float32)
+    scores = gate.probabilities(features, texts)
+    assert scores.shape == (2,) and scores[0] != scores[1]
+    with pytest.raises(ValueError, match="texts"):
+        gate.probabilities(features)
+
+
+def test_background_file_is_rebuilt_from_the_two_commons_sittings_only(tmp_path):
+    out = tmp_path / "background.txt"
+    count = build_background(out)
+    assert out.read_bytes() == BACKGROUND.read_bytes(), "run `python -m nlp.background`, then `pursuit train`"
+    lines = set(out.read_text(encoding="utf-8").splitlines())
+    assert count == len(lines) > 6000
+    assert not lines & known_sentences()
+    language = build_pipeline()
+    lords = parlparse_passages(PARLPARSE_SITTING.parent.parent / "lordspages" / "daylord2009-10-27a.xml")
+    lords_sentences = {doc.text[s:e] for doc in language.pipe(lords[:40]) for s, e in unit_spans(doc)}
+    assert lords_sentences and not lords_sentences & lines
 
 
 def test_gated_and_ungated_tagging_mostly_agree_on_the_gold_sentences(fake_heads, gold_texts):
@@ -146,10 +176,13 @@ def test_demo_database_has_a_static_vector_for_every_sentence(tagged_demo_db, tm
     assert missing == 0 and db["sentences"].count > 1000
     models = dict(db.execute("SELECT model, count(*) FROM embeddings GROUP BY model").fetchall())
     assert 0 < models["all-MiniLM-L6-v2"] < models[static]
-    tagged_without_model = db.execute("""SELECT count(*) FROM sentences s LEFT JOIN embeddings e
-        ON e.text_hash = s.text_hash AND e.model = 'all-MiniLM-L6-v2'
-        WHERE (s.topics != '' OR s.commitment = 1) AND e.text_hash IS NULL""").fetchone()[0]
-    assert tagged_without_model == 0
+    without_model = db.execute("""SELECT s.topics, s.commitment, s.commitment_reason FROM sentences s
+        LEFT JOIN embeddings e ON e.text_hash = s.text_hash AND e.model = 'all-MiniLM-L6-v2'
+        WHERE (s.topics != '' OR s.commitment = 1) AND e.text_hash IS NULL""").fetchall()
+    # a topic always comes from the full model; a commitment without it is a pledge rule's verdict on a
+    # sentence the first pass stopped (the ledger embeds such a quote when it needs its vector)
+    assert all(topics == "" and commitment == 1 and "pledge" in reason and "first pass" in reason
+               for topics, commitment, reason in without_model), without_model
     vector = db.execute("SELECT vector FROM embeddings WHERE model = ? LIMIT 1", [static]).fetchone()[0]
     assert len(vector) == 4 * StaticEmbedder().dimensions
 
