@@ -238,13 +238,6 @@ def _snippet_rows(conn: Connection, target: Target, query: str,
     return {row.pop("rowid"): row for row in _rows(conn, sql, params)}
 
 
-def _text_rows(conn: Connection, rowids: list[int]) -> dict[int, dict[str, Any]]:
-    """Passages with their full text (TEXT_RESULT), by rowid."""
-    sql = (f"select p.rowid as rowid, {TEXT_RESULT} from json_each(:rowids) r "
-           "cross join passages p on p.rowid = r.value")
-    return {row.pop("rowid"): row for row in _rows(conn, sql, {"rowids": json.dumps(rowids)})}
-
-
 def _checked(query: str, run):
     """run(), with FTS5's complaints about the query turned into SearchSyntaxError."""
     if not query.strip():
@@ -280,18 +273,16 @@ def search(conn: Connection, target: str, query: str, filters: Mapping[str, Any]
 
 
 def search_passages(conn: Connection, query: str, limit: int = 20, offset: int = 0) -> SearchResults:
-    """Passages with their full text, best first (a title hit counts double; ties newest first)."""
+    """Passages with their full text, best first (a title hit counts double; ties newest first).
+
+    The rows come from the same SQL as the `search_ranked` canned query.
+    """
     chosen = TARGETS["passages"]
 
     def run() -> SearchResults:
-        sql = candidates_sql(chosen, active=[], extra=", p.date as date", weights=TITLE_WEIGHTS)
-        candidates = _rows(conn, sql, {"q": query})
-        candidates.sort(key=lambda row: row["date"] or "", reverse=True)
-        candidates.sort(key=lambda row: row["score"])
-        shown = candidates[offset:offset + limit]
-        found = _text_rows(conn, [row["rowid"] for row in shown])
-        rows = [{**found[row["rowid"]], "score": round(row["score"], 3)} for row in shown]
-        total = _total(conn, chosen, {"q": query}, [], len(candidates))
+        params = {"query": query, "limit": max(0, limit), "offset": max(0, offset)}
+        rows = _rows(conn, _ranked_text_sql(":limit", ":offset"), params)
+        total = _count(conn, chosen, {"q": query}, [])
         return SearchResults(rows, min(total, TOTAL_CAP), total_capped=total > TOTAL_CAP,
                              bounded=total > CANDIDATES)
 
