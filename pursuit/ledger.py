@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from pursuit.curation import Curated
 from pursuit.tagging import database_embedder
 
 MIN_EVIDENCE_CHARS = 40  # shorter sentences (titles, headings) are not evidence
+LIST_MARKER = re.compile(r"^\s*(?:[-–—•·*▪◦]|\(?[0-9]{1,2}[.)]|\(?[a-z][.)])\s+")
 
 
 @dataclass
@@ -37,6 +39,11 @@ class LinkRun:
 def commitment_id(document_id: str, text: str) -> str:
     """A stable id from the document and the words of the first statement of the promise."""
     return "c-" + hashlib.sha1(f"{document_id}|{' '.join(text.split())}".encode()).hexdigest()[:10]
+
+
+def quotable(text: str) -> str:
+    """The sentence as a quote: a leading list bullet or item number of the source page left off."""
+    return LIST_MARKER.sub("", text, count=1)
 
 
 def topics_of(row: dict, passage_topics: dict[str, set[str]], fallback: bool = True) -> set[str]:
@@ -65,7 +72,7 @@ def commitment_row(row: dict, topics: set[str], now: str) -> dict:
     deadline = pledge.deadline
     return {
         "id": commitment_id(row["document_id"], row["text"]),
-        "quote": row["text"],
+        "quote": quotable(row["text"]),
         "date": row["date"],
         "year": row["year"],
         "actor": pledge.actor,
@@ -99,7 +106,7 @@ def occurrence_row(row: dict, commitment: str, similarity: float) -> dict:
         "passage_id": row["passage_id"],
         "document_id": row["document_id"],
         "date": row["date"],
-        "quote": row["text"],
+        "quote": quotable(row["text"]),
         "speaker_name": row["speaker_name"],
         "url": row["url"],
         "similarity": round(similarity, 4),
@@ -167,7 +174,7 @@ def evidence_rows(commitment: dict, matches, sentences: dict[str, dict], now: st
                 "commitment_id": commitment["id"],
                 "date": sentence["date"],
                 "relation": relation,
-                "quote": sentence["text"],
+                "quote": quotable(sentence["text"]),
                 "document_title": sentence["document_title"],
                 "document_kind": sentence["document_kind"],
                 "speaker_name": sentence["speaker_name"],

@@ -10,7 +10,7 @@ from db.connect import open_db
 from nlp.embed import HashingEmbedder
 from nlp.train import DATA_DIR, train_heads
 from pursuit.curation import CurationError, load_curation, parse_curation
-from pursuit.ledger import link_database
+from pursuit.ledger import link_database, quotable
 from pursuit.tagging import tag_database
 
 PLEDGE = (
@@ -291,3 +291,25 @@ def test_link_command_refuses_an_invalid_curation_file(tmp_path):
     result = run_pursuit("link", str(db_path), "--curation", str(bad), check=False)
     assert result.returncode != 0
     assert f"{bad}:1: status 'finished' is not one of" in result.stderr
+
+
+@pytest.mark.parametrize(("sentence", "quote"), [
+    ("- Part of the plan to halve violence.", "Part of the plan to halve violence."),
+    ("• the police recorded more crimes", "the police recorded more crimes"),
+    ("2. Forces will pursue abusers.", "Forces will pursue abusers."),
+    ("(b) a domestic abuse commissioner", "a domestic abuse commissioner"),
+    ("2021 was the year the framework was published.", "2021 was the year the framework was published."),
+    ("Well-trained officers will act.", "Well-trained officers will act."),
+])
+def test_quotes_leave_off_the_source_pages_list_markers(sentence, quote):
+    assert quotable(sentence) == quote
+
+
+def test_a_pledge_from_a_bulleted_list_is_quoted_without_its_bullet(tmp_path, fake_heads):
+    db = open_db(tmp_path / "bullets.db")
+    _add(db, "bullets", "2022-03-30", ["- " + PLEDGE])
+    tag_database(db, HashingEmbedder(), fake_heads)
+    link_database(db, HashingEmbedder())
+    row = next(iter(db.query("select quote, sentence_id from commitments")))
+    sentence = db["sentences"].get(row["sentence_id"])
+    assert sentence["text"] == "- " + PLEDGE and row["quote"] == PLEDGE
