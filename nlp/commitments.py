@@ -99,6 +99,50 @@ NEW_MEASURE = re.compile(
     r" (?:\w+ly )?will\b(?! (?:know|be aware|mean))",
     re.IGNORECASE,
 )
+# A measure, post or body of public provision announced with what it will do ("these posts will support
+# perpetrators", "the funding will pay for"); a law's own effect ("the Bill will") is not listed.
+MEASURE = (r"approach|model|programme|scheme|pilots?|fund|funding|money|investment|grants?|posts?|roles?"
+           r"|specialists?|co-?ordinators?|advisers?|advocates?|navigators?|team|unit|centre|hub|service"
+           r"|strategy|action plan|plan|framework|campaign|guidance|training|toolkit|taskforce|package|review"
+           r"|consultation|inspection|inquiry|network|partnership|board|project|initiative|helpline|register"
+           r"|database")
+NOT_AN_UNDERTAKING = r"\b(?!\s+(?:not\s+)?(?:know|be aware|mean|have to|need|depend|be able to)\b)"
+# Not inside an indirect question or an opinion: "told us when the board will", "I am sure the plan will".
+NOT_REPORTED = (r"(?<!\bwhen )(?<!\bwhether )(?<!\bif )(?<!\bhow )(?<!\bsure that )(?<!\bthink )"
+                r"(?<!\bbelieve )")
+MEASURE_WILL = re.compile(
+    rf"(?:^|{NOT_REPORTED}\b(?:the|this|these|that|those|our|its|their|a|an)\s+)(?:[\w’'£.,-]+\s+){{0,4}}?"
+    rf"(?:{MEASURE})"
+    rf"(?:\s*\([^()]{{1,40}}\))?\s+(?:\w+ly\s+)?(?P<pledge>will){NOT_AN_UNDERTAKING}",
+    re.IGNORECASE,
+)
+# Money announced for the future: "£13 million will fund", "additional money will be made available".
+FUNDS_WILL = re.compile(
+    r"£\s?[\d.,]+\s*(?:m|bn|k|million|billion)?\b[^.;:?!]{0,40}?\b(?P<pledge>will)\b"
+    r"|\b(?P<passive>will) be (?:made available|provided|invested|allocated|spent|awarded)\b",
+    re.IGNORECASE,
+)
+# An impersonal announcement of a measure: "the law will be changed so that", "offenders will be managed".
+MEASURE_PASSIVE = re.compile(
+    r"\b(?P<passive>will) (?:now |also |then |soon |shortly |initially |first |automatically |further )?be "
+    r"(?:\w+ly )?(?:rolled out|introduced|launched|extended|expanded|piloted|established|set up|published"
+    r"|recruited|appointed|embedded|deployed|implemented|brought forward|laid|created|required|changed"
+    r"|amended|strengthened|trained|issued|funded|put in place|made (?:mandatory|statutory|available)"
+    r"|given (?:new|additional|extra|more|specialist|dedicated)|placed on a statutory|managed|monitored"
+    r"|tagged|banned|prohibited|doubled|increased|legislated)\b",
+    re.IGNORECASE,
+)
+# A body named with capitals and its undertaking: "the National Centre for VAWG and Public Protection will".
+BODY = (r"Council|Commission|Commissioner|Office|Service|Agency|Authority|Authorities|Centre|College"
+        r"|Inspectorate|Unit|Board|Partnership|Executive|Hub|Taskforce|Police|Constabulary|Department|Ministry"
+        r"|Court|Courts|Panel|Network|Programme|Team|Forces|Force|Institute|Trust")
+CAPITALISED = r"(?:(?:of|for|and|on|the)\s+)?[A-Z][\w’'&-]*"
+NAMED_BODY = re.compile(
+    rf"\b(?P<actor>(?:[Tt]he\s+)?(?:{CAPITALISED}\s+){{0,5}}?(?:{BODY})\b(?:\s+{CAPITALISED}){{0,5}})"
+    r"(?:\s*\([^()]{1,20}\))?(?:\s+(?:also|now|then|therefore|further|jointly))?\s+(?P<pledge>will"
+    r"|is (?:committed|determined|going) to|has committed to|plans to|intends to|aims to)"
+    rf"{NOT_AN_UNDERTAKING}",
+)
 QUESTION = re.compile(
     r"^(?:to ask|will|would|does|do|did|can|could|is|are|has|have|what|when|why|how|whether|which|who)\b"
     r"[^.]*\?\s*$|\?\s*$",
@@ -140,24 +184,35 @@ def actor_kind(actor: str) -> str:
     return "public body"
 
 
+def cue_start(match: re.Match) -> int:
+    """Where a pledge match's own pledge words begin (its `pledge` or `passive` group, else the match)."""
+    groups = match.groupdict()
+    for name in ("pledge", "passive"):
+        if groups.get(name):
+            return match.start(name)
+    return match.start()
+
+
 def detect_commitment(text: str) -> Commitment:
     """Apply the pledge rules to one sentence."""
     pledge = (ACTOR_PLEDGE.search(text) or PRIORITY.search(text) or REPORTED.search(text)
-              or COORDINATED.search(text) or NEW_MEASURE.search(text))
+              or COORDINATED.search(text) or NEW_MEASURE.search(text) or NAMED_BODY.search(text)
+              or MEASURE_WILL.search(text) or FUNDS_WILL.search(text) or MEASURE_PASSIVE.search(text))
     passive = PASSIVE_FUTURE.search(text)
     question = bool(QUESTION.search(text.strip()))
     procedural = bool(PROCEDURAL.search(text))
     demand_match = DEMAND.search(text)
-    demand = bool(demand_match) and not (pledge and pledge.start() < demand_match.start())
+    pledge_at = cue_start(pledge) if pledge else len(text)
+    demand = bool(demand_match) and not (pledge and pledge_at < demand_match.start())
     conditional = bool(CONDITIONAL.search(text)) and not pledge
     flags = (bool(pledge), bool(passive), question, demand, conditional, procedural)
     features = tuple(float(flag) for flag in flags)
     if question:
         return Commitment(False, None, None, "a question, not a pledge", features)
     hope = HOPE.search(text)
-    if pledge and hope and hope.start() < pledge.start():
+    if pledge and hope and hope.start() < pledge_at:
         return Commitment(False, None, None, f"a hope or expectation: “{hope.group(0)}”", features)
-    if pledge and demand_match and demand_match.start() < pledge.start():
+    if pledge and demand_match and demand_match.start() < pledge_at:
         reason = f"a demand or recommendation: “{demand_match.group(0)}”"
         return Commitment(False, None, None, reason, features)
     if pledge and not procedural:
