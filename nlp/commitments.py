@@ -40,7 +40,8 @@ BETWEEN = (
     r"|clearly|always|never|not|really|very|too|in turn|as a result|in future|in the future)){0,3}"
 )
 ACTOR_PLEDGE = re.compile(
-    rf"\b(?P<actor>{'|'.join(f'(?:{pattern})' for _, pattern in ACTORS)}){BETWEEN}\s+(?P<pledge>{PLEDGE})\b"
+    rf"\b(?P<actor>{'|'.join(f'(?:{pattern})' for _, pattern in ACTORS)}){BETWEEN}"
+    rf"(?:\s+|(?='))(?P<pledge>{PLEDGE})\b"  # "we will", and "we'll" with no space
     rf"(?!\s+{LISTENER})",
     re.IGNORECASE,
 )
@@ -193,11 +194,24 @@ def cue_start(match: re.Match) -> int:
     return match.start()
 
 
+PLEDGE_RULES = (ACTOR_PLEDGE, PRIORITY, REPORTED, COORDINATED, NEW_MEASURE, NAMED_BODY, MEASURE_WILL,
+                FUNDS_WILL, MEASURE_PASSIVE)
+CURLY_QUOTES = str.maketrans({"’": "'", "‘": "'"})
+
+
+def find_pledge(text: str) -> re.Match | None:
+    """The first pledge rule's match in a sentence (rules in order of how much they say about the actor)."""
+    for rule in PLEDGE_RULES:
+        match = rule.search(text)
+        if match:
+            return match
+    return None
+
+
 def detect_commitment(text: str) -> Commitment:
-    """Apply the pledge rules to one sentence."""
-    pledge = (ACTOR_PLEDGE.search(text) or PRIORITY.search(text) or REPORTED.search(text)
-              or COORDINATED.search(text) or NEW_MEASURE.search(text) or NAMED_BODY.search(text)
-              or MEASURE_WILL.search(text) or FUNDS_WILL.search(text) or MEASURE_PASSIVE.search(text))
+    """Apply the pledge rules to one sentence (curly apostrophes read as straight ones: “we’ll”)."""
+    original, text = text, text.translate(CURLY_QUOTES)
+    pledge = find_pledge(text)
     passive = PASSIVE_FUTURE.search(text)
     question = bool(QUESTION.search(text.strip()))
     procedural = bool(PROCEDURAL.search(text))
@@ -218,13 +232,14 @@ def detect_commitment(text: str) -> Commitment:
     if pledge and not procedural:
         actor = pledge.groupdict().get("actor")
         kind = actor_kind(actor) if actor else "government"
-        return Commitment(True, kind, pledge.group(0), f"pledge: “{pledge.group(0)}”", features)
+        words = original[pledge.start():pledge.end()]
+        return Commitment(True, kind, words, f"pledge: “{words}”", features)
     if procedural:
         return Commitment(False, None, None, "procedural remark in debate", features)
     if demand:
         reason = f"a demand or recommendation: “{demand_match.group(0)}”"
         return Commitment(False, None, None, reason, features)
     if passive:
-        reason = f"future action without a stated actor: “{passive.group(0)}”"
-        return Commitment(False, None, passive.group(0), reason, features)
+        words = original[passive.start():passive.end()]
+        return Commitment(False, None, words, f"future action without a stated actor: “{words}”", features)
     return Commitment(False, None, None, "no pledge language", features)
