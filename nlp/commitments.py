@@ -20,7 +20,8 @@ ACTORS = [
                     r"|police and crime commissioners|the nhs|courts|the courts|the centre"),
 ]
 PLEDGE = (
-    r"will|'ll|shall|(?:am|are|is|'re|'m) going to|(?:am|are|is|'re) to"
+    r"will|'ll|shall|(?:am|are|is|'re|'m)(?: (?:also|now|still|then|really|certainly|absolutely))? going to"
+    r"|(?:am|are|is|'re) to"
     r"|(?:am|are|is|remain|remains|'re|'m|have|has|have been|has been)(?: \w+ly)? committed(?: to)?"
     r"|commits? to|committed to|pledges? to|pledged|promises? to|promised to|undertakes? to|undertake to"
     r"|intends? to"
