@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 DEFAULT_PATH = Path(__file__).with_name("taxonomy.yml")
-LIST_FIELDS = ("search_terms", "phrases", "patterns", "exclude", "examples", "context")
+LIST_FIELDS = ("search_terms", "phrases", "patterns", "exclude", "examples", "context", "context_also")
 
 
 class TaxonomyError(ValueError):
@@ -31,11 +31,13 @@ class Topic:
     exclude: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
     context: tuple[str, ...] = ()  # word beginnings; a semantic (not rule) tag needs one in the sentence
+    context_also: tuple[str, ...] = ()  # a second list; a semantic tag needs one of these as well
     threshold: float | None = None
 
     def in_context(self, text: str) -> bool:
-        """Whether the text has one of the topic's context words (always, when it lists none)."""
-        return not self.context or bool(_context_pattern(self.context).search(text))
+        """Whether the text has a word of each of the topic's context lists (an empty list asks nothing)."""
+        return all(not words or bool(_context_pattern(words).search(text))
+                   for words in (self.context, self.context_also))
 
 
 @lru_cache(maxsize=64)
