@@ -16,7 +16,7 @@ from nlp.semantic import WHOLE_TEXT, Scorers, Unit, register
 from nlp.static import StaticEmbedder
 from nlp.taxonomy import load_taxonomy
 
-TAGGER_VERSION = "3"  # 2: first pass over a static model; 3: lexical gate, pledge rules decide stopped units
+TAGGER_VERSION = "4"  # 2: static first pass; 3: lexical gate; 4: new pledge cues, perpetrator context
 ANCHOR_SIMILARITY = 0.75  # this close to one of a topic's own example sentences is that topic
 
 

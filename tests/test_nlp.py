@@ -126,6 +126,24 @@ def test_sentences_are_split_and_tagged_in_order(fake_tagger):
          "into inappropriate care settings.", False, None),
         ("The Prime Minister and I have made tackling violence against women and girls a key priority.",
          True, "government"),
+        # announcements of measures, posts and money, and bodies named with capitals
+        ("These posts will support perpetrators to address vulnerabilities and issues which contribute to "
+         "offending.", True, "government"),
+        ("In the light of those representations, and with the assurances from the Treasury that additional "
+         "ring-fenced money will be made available, we have decided to maintain the normal TA training "
+         "regime.", True, "government"),
+        ("The National Centre for VAWG and Public Protection will co-ordinate the police response.",
+         True, "public body"),
+        ("Offenders convicted of controlling or coercive behaviour will be managed under MAPPA.", True,
+         "government"),
+        ("We are also going to review the Gambling Act to ensure that it is fit for the modern age.", True,
+         "government"),
+        ("We’ll bring forward the legislation this year.", True, "government"),
+        ("The Bill will also strengthen the relevant enforcement powers to hold building owners and managers "
+         "to account.", False, None),
+        ("I hope that the funding will be made available soon.", False, None),
+        ("The Government must ensure that the new strategy will protect women.", False, None),
+        ("The Deputy Leader of the House has not yet told us when the board will start its work.", False, None),
     ],
 )
 def test_commitments_are_told_from_demands_questions_and_past_facts(text, expected, actor):
@@ -187,6 +205,14 @@ def test_corpus_sentences_about_stalking_orders_are_found(fake_tagger):
     ]
     assert len(found) >= 5
     assert all(t.reason for s in found for t in s.topics)
+
+
+def test_semantic_perpetrator_pursuit_needs_the_perpetrators_in_the_sentence():
+    pursuit = load_taxonomy().topics[0]
+    assert pursuit.id == "perpetrator_pursuit" and pursuit.context and pursuit.context_also
+    assert not pursuit.in_context("The Act introduces a new civil Stalking Protection Order.")
+    assert pursuit.in_context("Police will use protection orders to disrupt abusers.")
+    assert pursuit.in_context("Officers will identify those who cause the most harm and go after them.")
 
 
 def test_semantic_tags_need_a_context_word_but_rule_tags_do_not(fake_tagger):
