@@ -143,7 +143,8 @@ def test_sentences_are_split_and_tagged_in_order(fake_tagger):
          "to account.", False, None),
         ("I hope that the funding will be made available soon.", False, None),
         ("The Government must ensure that the new strategy will protect women.", False, None),
-        ("The Deputy Leader of the House has not yet told us when the board will start its work.", False, None),
+        ("The Deputy Leader of the House has not yet told us when the board will start its work.", False,
+         None),
     ],
 )
 def test_commitments_are_told_from_demands_questions_and_past_facts(text, expected, actor):
