@@ -237,8 +237,8 @@ def test_ledger_filters_lead_to_a_commitment_and_its_evidence(site, page, tmp_pa
     with page.expect_navigation():
         page.get_by_role("button", name="Show").click()
     assert "topic=stalking" in page.url and "since=2021-01-01" in page.url
-    expect(rows).to_have_count(5)
-    expect(page.locator(".result-count")).to_contain_text("5 commitments on Stalking")
+    expect(rows).to_have_count(6)
+    expect(page.locator(".result-count")).to_contain_text("6 commitments on Stalking")
     screenshot(page, "ledger-stalking-since-2021", tmp_path)
 
     with page.expect_navigation():
