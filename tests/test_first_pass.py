@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 import shutil
 import sqlite3
 
@@ -23,7 +24,7 @@ from nlp.gate import LEXICAL_BUCKETS, hashed_words
 from nlp.heads import load_heads
 from nlp.labelled import read_labelled
 from nlp.pipeline import build_pipeline
-from nlp.remit import head_may_call_commitment, in_any_topic_context, within_remit
+from nlp.remit import head_may_call_commitment, in_any_topic_context, trie_pattern, within_remit
 from nlp.semantic import unit_spans
 from nlp.static import StaticEmbedder, file_sha256
 from nlp.tag import Tagger
@@ -159,6 +160,16 @@ def test_every_topic_is_bounded_by_context_words_so_the_remit_is_exact():
     assert not in_any_topic_context(taxonomy, OUTSIDE_REMIT)
     assert in_any_topic_context(taxonomy, "He was violent to his partner.")
     assert in_any_topic_context(taxonomy, "Officers will go after those who cause the most harm.")
+
+
+
+def test_factored_context_pattern_matches_the_same_word_beginnings_as_a_flat_list():
+    words = ["sex", "sexis", "abus", "go after", "followed her", "followed me", "duty", "duties"]
+    factored = re.compile(r"\b" + trie_pattern(sorted(words)))
+    flat = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + ")")
+    for text in ["sexist remarks", "an abuser", "go after them", "he followed her", "followed me home",
+                 "duties of care", "unisex toilets", "he followed the rules", "going after", "dutiful"]:
+        assert bool(factored.search(text)) == bool(flat.search(text)), text
 
 
 def test_commitment_head_may_decide_only_open_calls_with_forward_words():
