@@ -1,9 +1,11 @@
 """The semantic tagger component: a cheap first pass over every unit, the full model for the candidates.
 
-Every unit (sentence) gets a static-model vector; the gate (a rule hit, else a logistic regression over
-the static vector, the rule and pledge-cue features and the unit's hashed words) decides which units the
-full model could change the verdict of, and only those are embedded with the full model and scored by
-the learned heads. A pledge rule decides a stopped unit's commitment on its own.
+Every unit (sentence) gets a static-model vector. A unit outside the model's remit (`nlp/remit.py`: no
+rule hit, no topic context word, no open commitment call with forward words) is stopped exactly; inside
+it, the gate (a rule hit, else a logistic regression over the static vector, the rule and pledge-cue
+features and the unit's hashed words) decides which units the full model could change the verdict of,
+and only those are embedded with the full model and scored by the learned heads. A pledge rule decides
+a stopped unit's commitment on its own.
 """
 
 from __future__ import annotations
