@@ -136,16 +136,17 @@ def time_tagging(db_path: Path, embedder) -> tuple[float, object, float]:
 
 
 def time_first_pass(texts: list[str]) -> float:
-    """Seconds for the first pass alone (split, rules, pledge cues, static vectors, gate) over texts."""
+    """Seconds for the first pass alone (split, rules, cues, static vectors, remit, gate) over texts."""
     from nlp.commitments import detect_commitment
     from nlp.components import hits_in
     from nlp.heads import load_heads
     from nlp.pipeline import build_pipeline
     from nlp.semantic import Scorers, first_pass
     from nlp.static import StaticEmbedder
+    from nlp.taxonomy import load_taxonomy
 
     language, static, heads = build_pipeline(), StaticEmbedder(), load_heads()
-    scorers = Scorers(None, static, heads)
+    scorers = Scorers(None, static, heads, taxonomy=load_taxonomy())
     started = time.perf_counter()
     for start in range(0, len(texts), 2000):
         chunk = texts[start:start + 2000]
@@ -195,7 +196,7 @@ def measure(name: str, db_path: Path, embedder, recall_sample: int) -> str:
         f"**{run.sentences / tag_seconds:.0f}** |\n"
         f"| {name}: of which MiniLM `encode` (sentences sent on and new) | {run.embedded} | "
         f"{model_seconds:.1f} | {run.embedded / max(model_seconds, 1e-9):.0f} |\n"
-        f"| {name}: first pass alone (split, rules, cues, static vector, gate) | {len(distinct)} | "
+        f"| {name}: first pass alone (split, rules, cues, static vector, remit, gate) | {len(distinct)} | "
         f"{first_seconds:.1f} | {len(distinct) / first_seconds:.0f} |\n"
         f"| {name}: raw MiniLM `encode` ({sample_note} of the same distinct sentences) | {len(sample)} | "
         f"{raw_seconds:.1f} | {len(sample) / raw_seconds:.0f} |\n"

@@ -163,6 +163,13 @@ PASSIVE_FUTURE = re.compile(
     re.IGNORECASE,
 )
 
+# Forward-looking or undertaking words: the commitment head is consulted only on a sentence that has some, so
+# a sentence without any is a commitment only if a pledge rule says so (and the first pass can skip it).
+FORWARD = re.compile(
+    r"\b(?:will|shall|won['’]?t|going to|commit(?!tee)|pledg|promis|intend|want|priorit)|['’]ll\b",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True)
 class Commitment:
@@ -244,3 +251,8 @@ def detect_commitment(text: str) -> Commitment:
         words = original[passive.start():passive.end()]
         return Commitment(False, None, words, f"future action without a stated actor: “{words}”", features)
     return Commitment(False, None, None, "no pledge language", features)
+
+
+def has_forward_language(text: str) -> bool:
+    """Whether the text has forward-looking or undertaking words (the commitment head's remit)."""
+    return bool(FORWARD.search(text))

@@ -1,9 +1,11 @@
 """The semantic tagger component: a cheap first pass over every unit, the full model for the candidates.
 
-Every unit (sentence) gets a static-model vector; the gate (a rule hit, else a logistic regression over
-the static vector, the rule and pledge-cue features and the unit's hashed words) decides which units the
-full model could change the verdict of, and only those are embedded with the full model and scored by
-the learned heads. A pledge rule decides a stopped unit's commitment on its own.
+Every unit (sentence) gets a static-model vector. A unit outside the model's remit (`nlp/remit.py`: no
+rule hit, no topic context word, no open commitment call with forward words) is stopped exactly; inside
+it, the gate (a rule hit, else a logistic regression over the static vector, the rule and pledge-cue
+features and the unit's hashed words) decides which units the full model could change the verdict of,
+and only those are embedded with the full model and scored by the learned heads. A pledge rule decides
+a stopped unit's commitment on its own.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from nlp.components import hits_in
 from nlp.embed import Embedder
 from nlp.features import feature_vector
 from nlp.heads import Heads
+from nlp.remit import within_remit
+from nlp.taxonomy import Taxonomy
 
 Doc.set_extension("units", default=None, force=True)
 WHOLE_TEXT = "pursuit_whole_text"
@@ -33,6 +37,7 @@ class Scorers:
     static: Embedder
     heads: Heads
     gate: bool = True
+    taxonomy: Taxonomy | None = None  # bounds the model's remit; None: every unit may need the model
 
 
 _REGISTRY: dict[str, Scorers] = {}
@@ -51,6 +56,7 @@ class Unit:
     sent_on: bool
     vector: np.ndarray | None = None          # full-model vector, only for units sent on
     probabilities: np.ndarray | None = None   # head probabilities, only for units sent on
+    in_remit: bool = True                     # False: no rule hit, context word or head call
 
 
 def register(key: str, scorers: Scorers) -> None:
@@ -120,7 +126,7 @@ class SemanticTagger:
         cues = [(doc._.commitments or {}).get(start) or detect_commitment(text)
                 for (doc, start, _), text in zip(spans, texts, strict=True)]
         static_vectors = scorers.static.encode(texts)
-        scores, sent = first_pass(scorers, static_vectors, hits, cues, texts)
+        scores, sent, remit = first_pass(scorers, static_vectors, hits, cues, texts)
         candidates = np.flatnonzero(sent)
         full_vectors = scorers.embedder.encode([texts[i] for i in candidates])
         probabilities = np.zeros((len(candidates), len(topics) + 1))
@@ -128,7 +134,8 @@ class SemanticTagger:
             features = np.stack([feature_vector(v, topics, hits[i], cues[i])
                                  for i, v in zip(candidates, full_vectors, strict=True)])
             probabilities = scorers.heads.probabilities(features)
-        units = [Unit(start, end, text, static_vectors[i], cues[i], float(scores[i]), bool(sent[i]))
+        units = [Unit(start, end, text, static_vectors[i], cues[i], float(scores[i]), bool(sent[i]),
+                      in_remit=bool(remit[i]))
                  for i, ((_, start, end), text) in enumerate(zip(spans, texts, strict=True))]
         for row, index in enumerate(candidates):
             units[index].vector, units[index].probabilities = full_vectors[row], probabilities[row]
@@ -140,17 +147,33 @@ class SemanticTagger:
 
 
 def first_pass(scorers: Scorers, static_vectors: np.ndarray, hits: list, cues: list[Commitment],
-               texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Gate scores and send-on flags: a rule hit always goes on, else the gate's score decides."""
+               texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gate scores, send-on flags and remit flags: a rule hit goes on, a unit outside the remit never does.
+
+    Only the units inside the model's remit and without a rule hit are scored by the gate.
+    """
     forced = np.array([bool(h) for h in hits], dtype=bool)
+    everything = np.ones(len(forced), dtype=bool)
     gate = scorers.heads.gate
     if not scorers.gate or gate is None or not len(forced):
-        return np.ones(len(forced)), np.ones(len(forced), dtype=bool)
-    topics = scorers.heads.topics
-    features = np.stack([feature_vector(v, topics, h, c)
-                         for v, h, c in zip(static_vectors, hits, cues, strict=True)])
-    scores = gate.probabilities(features, texts)
-    return scores, forced | (scores >= gate.threshold)
+        return np.ones(len(forced)), everything, everything
+    remit = remit_flags(scorers.taxonomy, texts, forced, cues)
+    scores = np.where(forced, 1.0, 0.0)
+    open_units = np.flatnonzero(remit & ~forced)
+    if len(open_units):
+        topics = scorers.heads.topics
+        features = np.stack([feature_vector(static_vectors[i], topics, hits[i], cues[i]) for i in open_units])
+        scores[open_units] = gate.probabilities(features, [texts[i] for i in open_units])
+    return scores, forced | (remit & (scores >= gate.threshold)), remit
+
+
+def remit_flags(taxonomy: Taxonomy | None, texts: list[str], forced: np.ndarray,
+                cues: list[Commitment]) -> np.ndarray:
+    """Whether each unit is inside the full model's remit (all of them when no taxonomy bounds it)."""
+    if taxonomy is None:
+        return np.ones(len(texts), dtype=bool)
+    return np.array([within_remit(taxonomy, text, bool(hit), cue)
+                     for text, hit, cue in zip(texts, forced, cues, strict=True)], dtype=bool)
 
 
 @Language.factory("pursuit_semantic", default_config={"key": "default"})

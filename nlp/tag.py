@@ -12,11 +12,13 @@ from nlp.components import hits_in
 from nlp.embed import Embedder
 from nlp.heads import Heads, HeadsError, load_heads
 from nlp.pipeline import build_pipeline
+from nlp.remit import head_may_call_commitment
 from nlp.semantic import WHOLE_TEXT, Scorers, Unit, register
 from nlp.static import StaticEmbedder
 from nlp.taxonomy import load_taxonomy
 
-TAGGER_VERSION = "4"  # 2: static first pass; 3: lexical gate; 4: new pledge cues, perpetrator context
+TAGGER_VERSION = "4"  # 2: static first pass; 3: lexical gate, pledge rules decide stopped units;
+# 4: new pledge cues, perpetrator context; the model's remit bounded by words (context and forward words)
 ANCHOR_SIMILARITY = 0.75  # this close to one of a topic's own example sentences is that topic
 
 
@@ -72,7 +74,7 @@ class Tagger:
         self.batch_size = batch_size
         self.gate = gate and self.heads.gate is not None
         self.key = f"tagger-{id(self)}"
-        register(self.key, Scorers(embedder, self.static, self.heads, self.gate))
+        register(self.key, Scorers(embedder, self.static, self.heads, self.gate, self.taxonomy))
         self.nlp = build_pipeline(taxonomy_path, semantic_key=self.key)
 
     def tag_texts(self, texts: Iterable[str]) -> Iterator[list[TaggedSentence]]:
@@ -115,6 +117,10 @@ class Tagger:
         """A unit the first pass stopped: no topics; a pledge rule alone decides its commitment."""
         cue = unit.commitment
         sentence.commitment, sentence.actor = cue.is_commitment, cue.actor if cue.is_commitment else None
+        if not unit.in_remit:
+            sentence.commitment_reason = (f"{cue.reason}; first pass: no rule, topic context word or open "
+                                          "forward-looking call, outside the model's remit")
+            return
         sentence.commitment_reason = (f"{cue.reason}; first pass: p={unit.gate_score:.3f} "
                                       f"below {self.heads.gate.threshold:.3f}, not sent to the model")
 
@@ -137,13 +143,15 @@ class Tagger:
         return None
 
     def _decide_commitment(self, sentence: TaggedSentence, unit: Unit, cue: Commitment) -> None:
-        """Pledge rules decide when they fire; the commitment head decides the unclear rest."""
+        """Pledge rules decide when they fire; the commitment head decides the rest that has forward words."""
         probability = float(unit.probabilities[-1])
         sentence.commitment_score = probability
         if cue.is_commitment:
             sentence.commitment, sentence.actor, sentence.commitment_reason = True, cue.actor, cue.reason
         elif cue.features[2] or cue.features[5]:  # questions and procedural remarks are never pledges
             sentence.commitment_reason = cue.reason
+        elif not head_may_call_commitment(cue, unit.text):
+            sentence.commitment_reason = f"{cue.reason}; no forward-looking words"
         elif probability >= self.heads.thresholds[-1]:
             sentence.commitment = True
             sentence.commitment_reason = f"semantic: p={probability:.2f}; {cue.reason}"

@@ -296,8 +296,9 @@ def train(data_paths, model, static_model, background, out):
     click.echo(f"trained on {heads.meta['sentences']} sentences and {heads.meta['examples']} examples; "
                f"thresholds: {thresholds}; first pass threshold {heads.gate.threshold:.3f} "
                f"(out-of-fold recall {heads.meta['gate_recall_out_of_fold']}, "
-               f"sends {heads.meta['gate_send_share_training']:.0%} "
-               f"of the training sentences); wrote {out or DEFAULT_PATH}")
+               f"sends {heads.meta['gate_send_share_training']:.0%} of the "
+               f"{heads.meta['gate_remit_share_training']:.0%} of training sentences inside the model's "
+               f"remit); wrote {out or DEFAULT_PATH}")
 
 
 @cli.command()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import re
 import shutil
 import sqlite3
 
@@ -22,9 +24,11 @@ from nlp.gate import LEXICAL_BUCKETS, hashed_words
 from nlp.heads import load_heads
 from nlp.labelled import read_labelled
 from nlp.pipeline import build_pipeline
+from nlp.remit import head_may_call_commitment, in_any_topic_context, trie_pattern, within_remit
 from nlp.semantic import unit_spans
 from nlp.static import StaticEmbedder, file_sha256
 from nlp.tag import Tagger
+from nlp.taxonomy import load_taxonomy
 from nlp.train import BACKGROUND, DATA_DIR, files_digest, train_heads
 from pursuit.classifying import gate_figures, gated_and_full
 from pursuit.tagging import tag_database
@@ -135,6 +139,66 @@ def test_gated_and_ungated_tagging_mostly_agree_on_the_gold_sentences(fake_heads
     assert figures["sent_on"] < len(gold_texts)
     assert figures["gate_recall"] >= 0.95
     assert figures["gate_differences"] <= 0.03 * len(gold_texts)
+
+
+OUTSIDE_REMIT = "The bridge toll rose in April."  # no rule hit, no context word, no forward word
+FORWARD_ONLY = "The council will resurface the high street next spring."  # forward words only
+
+
+def permissive(heads, commitment_threshold: float | None = None):
+    """The heads with a gate that sends on every unit it scores (and optionally an eager commitment head)."""
+    thresholds = heads.thresholds.copy()
+    if commitment_threshold is not None:
+        thresholds[-1] = commitment_threshold
+    gate = dataclasses.replace(heads.gate, threshold=0.0)
+    return dataclasses.replace(heads, gate=gate, thresholds=thresholds)
+
+
+def test_every_topic_is_bounded_by_context_words_so_the_remit_is_exact():
+    taxonomy = load_taxonomy()
+    assert all(topic.context for topic in taxonomy.topics)
+    assert not in_any_topic_context(taxonomy, OUTSIDE_REMIT)
+    assert in_any_topic_context(taxonomy, "He was violent to his partner.")
+    assert in_any_topic_context(taxonomy, "Officers will go after those who cause the most harm.")
+
+
+
+def test_factored_context_pattern_matches_the_same_word_beginnings_as_a_flat_list():
+    words = ["sex", "sexis", "abus", "go after", "followed her", "followed me", "duty", "duties"]
+    factored = re.compile(r"\b" + trie_pattern(sorted(words)))
+    flat = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + ")")
+    for text in ["sexist remarks", "an abuser", "go after them", "he followed her", "followed me home",
+                 "duties of care", "unisex toilets", "he followed the rules", "going after", "dutiful"]:
+        assert bool(factored.search(text)) == bool(flat.search(text)), text
+
+
+def test_commitment_head_may_decide_only_open_calls_with_forward_words():
+    assert head_may_call_commitment(detect_commitment(FORWARD_ONLY), FORWARD_ONLY)
+    assert not head_may_call_commitment(detect_commitment(OUTSIDE_REMIT), OUTSIDE_REMIT)
+    pledge = "We will publish the strategy."
+    assert not head_may_call_commitment(detect_commitment(pledge), pledge)  # the pledge rule decides it
+    question = "Will the Minister publish the strategy?"
+    assert not head_may_call_commitment(detect_commitment(question), question)
+    taxonomy = load_taxonomy()
+    assert within_remit(taxonomy, OUTSIDE_REMIT, True, detect_commitment(OUTSIDE_REMIT))  # a rule hit
+
+
+def test_unit_outside_the_remit_is_stopped_without_the_gate_and_forward_language_is_sent_on(fake_heads):
+    full = RecordingEmbedder()
+    pledge = "We are committed to a new bypass."
+    texts = [OUTSIDE_REMIT, FORWARD_ONLY, pledge]
+    stopped, sent, decided = Tagger(full, permissive(fake_heads)).classify(texts)
+    assert not stopped.sent_on and stopped.topics == [] and not stopped.commitment
+    assert "outside the model's remit" in stopped.commitment_reason and OUTSIDE_REMIT not in full.seen
+    assert sent.sent_on and full.seen == [FORWARD_ONLY]
+    assert not decided.sent_on and decided.commitment and decided.actor == "government"  # the rule's verdict
+
+
+def test_commitment_head_is_not_consulted_without_forward_words(fake_heads):
+    eager = permissive(fake_heads, commitment_threshold=0.0)  # the head would call every open unit a pledge
+    forward, plain = Tagger(HashingEmbedder(), eager, gate=False).classify([FORWARD_ONLY, OUTSIDE_REMIT])
+    assert plain.sent_on and not plain.commitment and "no forward-looking words" in plain.commitment_reason
+    assert forward.commitment and forward.commitment_reason.startswith("semantic:")
 
 
 def old_database(path) -> sqlite_utils.Database:
