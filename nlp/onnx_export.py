@@ -12,7 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 CACHE_ENV = "PURSUIT_CACHE_DIR"
-RECIPE = "torchscript-opset17-bert-fused-1"  # change when the export steps change: old files are then ignored
+RECIPE = "torchscript-opset17-1"  # change when the export steps change: old files are then ignored
 OPSET = 17
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -61,21 +61,17 @@ def ensure_onnx(model_path: str | Path, root: Path | None = None) -> Path:
 
 def export_atomically(model_path: str | Path, target: Path) -> None:
     """Export to temporary files beside `target`, then rename into place (safe with concurrent exporters)."""
-    token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    plain = target.with_name(f".{target.stem}.{token}.plain.tmp")
-    fused = target.with_name(f".{target.stem}.{token}.fused.tmp")
+    partial = target.with_name(f".{target.stem}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        export_plain(model_path, plain)
-        fuse_attention(model_path, plain, fused)
-        os.replace(fused, target)
+        export_plain(model_path, partial)
+        os.replace(partial, target)
     except Exception as error:
         raise OnnxExportError(f"could not export the model {model_path} to ONNX at {target}: "
                               f"{type(error).__name__}: {error}") from error
     finally:
-        for leftover in (plain, fused):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
+        with contextlib.suppress(OSError):
+            partial.unlink()
 
 
 def export_plain(model_path: str | Path, out: Path) -> None:
@@ -92,17 +88,6 @@ def export_plain(model_path: str | Path, out: Path) -> None:
         warnings.simplefilter("ignore")
         torch.onnx.export(wrapper, arguments, str(out), dynamo=False, opset_version=OPSET,
                           input_names=list(INPUTS), output_names=["token_states"], dynamic_axes=axes)
-
-
-def fuse_attention(model_path: str | Path, plain: Path, out: Path) -> None:
-    """Fuse BERT attention, GELU and layer norms with onnxruntime's transformer optimizer (fp32, exact)."""
-    from onnxruntime.transformers import optimizer
-
-    config = json.loads((Path(model_path) / "config.json").read_text(encoding="utf-8"))
-    optimized = optimizer.optimize_model(str(plain), model_type="bert", opt_level=1,
-                                         num_heads=config["num_attention_heads"],
-                                         hidden_size=config["hidden_size"])
-    optimized.save_model_to_file(str(out))
 
 
 def token_states_module(model):
