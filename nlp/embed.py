@@ -50,13 +50,13 @@ def chosen_backend(device: str | None = None) -> str:
 
 
 def sentence_embedder(model: str | None = None, threads: int | None = None, device: str | None = None,
-                      backend: str | None = None) -> Embedder:
+                      backend: str | None = None, batch_size: int | None = None) -> Embedder:
     """The full sentence model on the chosen backend (ONNX Runtime or torch); same vectors, same name."""
     if (backend or chosen_backend(device)) == "onnx":
         from nlp.onnx_embed import OnnxEmbedder
 
-        return OnnxEmbedder(model, threads=threads)
-    return SentenceTransformerEmbedder(model, threads=threads, device=device)
+        return OnnxEmbedder(model, threads=threads, batch_size=batch_size or 32)
+    return SentenceTransformerEmbedder(model, threads=threads, device=device, batch_size=batch_size or 64)
 
 
 class SentenceTransformerEmbedder:
