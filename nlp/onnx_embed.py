@@ -93,7 +93,11 @@ def load_tokenizer(model_path: str | Path, max_length: int):
     """The folder's fast tokenizer, truncating at `max_length` tokens and not padding."""
     from tokenizers import Tokenizer
 
-    tokenizer = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
+    path = Path(model_path) / "tokenizer.json"
+    try:
+        tokenizer = Tokenizer.from_file(str(path))
+    except Exception as error:
+        raise OnnxExportError(f"{path}: the fast tokenizer would not load: {error}") from error
     tokenizer.no_padding()
     tokenizer.enable_truncation(max_length)
     return tokenizer
@@ -122,9 +126,8 @@ class OnnxEmbedder:
                 return
             try:
                 max_length = check_supported(self.model_path)
-                tokenizer = load_tokenizer(self.model_path, max_length)
+                self._tokenizer = load_tokenizer(self.model_path, max_length)
                 self._session = cached_session(self.model_path, self.threads, self.cache_dir)
-                self._tokenizer = tokenizer
             except (OnnxExportError, ImportError) as error:
                 self._fall_back(error)
 
