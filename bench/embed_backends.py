@@ -105,8 +105,8 @@ def variants(folder: Path) -> dict[tuple[str, str, int], object]:
     found = {
         ("torch (sentence-transformers encode)", "sorted by characters", 64): SentenceTransformerEmbedder(),
         ("torch (transformer called directly, inference mode)", "sorted by tokens", 64): TorchTokenSorted(64),
-        ("onnx, fused offline (ORT transformer optimizer)", "sorted by tokens", 32): fused_onnx(folder, 32),
-        ("onnx (shipped)", "input order", 32): InputOrder(OnnxEmbedder(batch_size=32), 32),
+        ("onnx, fused offline (ORT transformer optimizer)", "sorted by tokens", 64): fused_onnx(folder, 64),
+        ("onnx (shipped)", "input order", 64): InputOrder(OnnxEmbedder(batch_size=64), 64),
     }
     for size in (16, 32, 64, 128):
         found[("onnx (shipped)", "sorted by tokens", size)] = OnnxEmbedder(batch_size=size)

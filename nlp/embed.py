@@ -55,7 +55,7 @@ def sentence_embedder(model: str | None = None, threads: int | None = None, devi
     if (backend or chosen_backend(device)) == "onnx":
         from nlp.onnx_embed import OnnxEmbedder
 
-        return OnnxEmbedder(model, threads=threads, batch_size=batch_size or 32)
+        return OnnxEmbedder(model, threads=threads, batch_size=batch_size or 64)
     return SentenceTransformerEmbedder(model, threads=threads, device=device, batch_size=batch_size or 64)
 
 

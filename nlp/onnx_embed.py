@@ -106,7 +106,7 @@ def load_tokenizer(model_path: str | Path, max_length: int):
 class OnnxEmbedder:
     """sentence-transformers' vectors computed by ONNX Runtime; falls back to torch if the export fails."""
 
-    def __init__(self, model: str | None = None, batch_size: int = 32, threads: int | None = None,
+    def __init__(self, model: str | None = None, batch_size: int = 64, threads: int | None = None,
                  cache_dir: Path | None = None):
         from nlp.embed import MODEL_ENV, default_model
 
