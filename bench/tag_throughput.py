@@ -180,6 +180,11 @@ def needs_model_figures(texts: list[str], gated, full) -> dict:
             "needs_model_sent_on": sum(n and g.sent_on for n, g in zip(needs, gated, strict=True))}
 
 
+def backend_of(embedder) -> str:
+    """Which backend ran the full model (onnx or torch), as the embedder reports it."""
+    return getattr(embedder, "backend", "torch")
+
+
 def measure(name: str, db_path: Path, embedder, recall_sample: int) -> str:
     """One table row set for one database."""
     texts = sentences_of(db_path)
@@ -198,7 +203,8 @@ def measure(name: str, db_path: Path, embedder, recall_sample: int) -> str:
         f"{model_seconds:.1f} | {run.embedded / max(model_seconds, 1e-9):.0f} |\n"
         f"| {name}: first pass alone (split, rules, cues, static vector, remit, gate) | {len(distinct)} | "
         f"{first_seconds:.1f} | {len(distinct) / first_seconds:.0f} |\n"
-        f"| {name}: raw MiniLM `encode` ({sample_note} of the same distinct sentences) | {len(sample)} | "
+        f"| {name}: raw MiniLM `encode`, {backend_of(embedder)} backend ({sample_note} of the same distinct "
+        f"sentences) | {len(sample)} | "
         f"{raw_seconds:.1f} | {len(sample) / raw_seconds:.0f} |\n"
         f"| {name}: sent on to MiniLM by the first pass | {run.sent_on} of {run.sentences} "
         f"({run.sent_on / max(1, run.sentences):.1%}) | | |\n"
@@ -210,15 +216,25 @@ def measure(name: str, db_path: Path, embedder, recall_sample: int) -> str:
     )
 
 
+def _onnxruntime_version() -> str:
+    """'onnxruntime X.Y.Z', or 'no onnxruntime'."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"onnxruntime {version('onnxruntime')}"
+    except PackageNotFoundError:
+        return "no onnxruntime"
+
+
 def main() -> None:
     """Measure both databases and append the figures."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--sample", type=int, default=20000, help="sentences in the resampled database")
     parser.add_argument("--recall-sample", type=int, default=1500, help="sentences for raw encode and recall")
     args = parser.parse_args()
-    from nlp.embed import SentenceTransformerEmbedder
+    from nlp.embed import sentence_embedder
 
-    embedder = SentenceTransformerEmbedder()
+    embedder = sentence_embedder()
     embedder.encode(["warm up the model"])
     load = os.getloadavg()
     with tempfile.TemporaryDirectory() as folder:
@@ -230,7 +246,8 @@ def main() -> None:
     text = (
         f"\n## Tagging throughput with the first pass — {dt.date.today()}\n\n"
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, "
-        f"Python {platform.python_version()}, torch {torch.__version__}. Load average at the start "
+        f"Python {platform.python_version()}, torch {torch.__version__}, MiniLM on the "
+        f"{backend_of(embedder)} backend ({_onnxruntime_version()}). Load average at the start "
         f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min). Every passage tagged from scratch, "
         "in-process, models loaded beforehand, one run. The resampled database draws sentences from the "
         "ParlParse sittings in the fixtures that the first pass does not learn from (Lords 27 Oct 2009, "

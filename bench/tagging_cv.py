@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.benchlib import RESULTS, machine_line
 from nlp.crossval import cross_validate, score_file
-from nlp.embed import SentenceTransformerEmbedder
+from nlp.embed import sentence_embedder
 from nlp.evaluate import format_table
 from nlp.static import StaticEmbedder
 from nlp.tag import Tagger
@@ -35,7 +35,7 @@ class DiskCachedEmbedder:
     """The packaged MiniLM, remembering every vector on disk by text hash."""
 
     def __init__(self, path: Path = CACHE):
-        self.inner = SentenceTransformerEmbedder()
+        self.inner = sentence_embedder()
         self.name = self.inner.name
         self.path = path
         self.vectors = dict(np.load(path)) if path.exists() else {}

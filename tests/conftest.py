@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -260,6 +261,17 @@ def crawl_api_server(db_path: Path, server: FixtureServer, sources: tuple[str, .
         "--until", "2024-01-10", "--delay", "0", "-a", "terms=stalking", "-a", "page_size=4",
         "-a", "window=tabled", *extra,
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_cache_dir(tmp_path_factory) -> Iterator[Path]:
+    """Exported models (ONNX) go to a cache folder of this test run, never the user's ~/.cache."""
+    from nlp.onnx_export import CACHE_ENV
+
+    folder = tmp_path_factory.mktemp("model-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_ENV, str(folder))  # subprocesses (the CLI runs) inherit it
+        yield folder
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from conftest import REPO, run_pursuit
 from pursuit.cli import cli
 
 COMMANDS = sorted(cli.commands)
-HEAVY = ("torch", "spacy", "scrapy", "sentence_transformers", "datasette")
+HEAVY = ("torch", "spacy", "scrapy", "sentence_transformers", "onnxruntime", "datasette")
 
 
 def test_help_does_not_import_heavy_libraries():

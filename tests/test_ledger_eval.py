@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import FIXTURES, run_pursuit
 
-from nlp.embed import SentenceTransformerEmbedder
+from nlp.embed import sentence_embedder
 from nlp.tag import Tagger
 from pursuit.evidence_eval import evaluate_pairs, is_evidence_gold, read_pairs
 
@@ -24,7 +24,7 @@ def test_labelled_set_has_enough_positive_and_negative_pairs():
 
 
 def test_evidence_ranking_meets_the_precision_target_and_never_returns_earlier_text():
-    report = evaluate_pairs(Tagger(SentenceTransformerEmbedder()), read_pairs(GOLD))
+    report = evaluate_pairs(Tagger(sentence_embedder()), read_pairs(GOLD))
     assert report["precision@5"] >= 0.8
     assert report["recall"] >= 0.7
     pairs = read_pairs(GOLD)
@@ -45,7 +45,7 @@ def test_held_out_pairs_pooled_by_keyword_search_keep_precision_at_five_above_ta
     tuned_on = {p["commitment_id"] for p in read_pairs(GOLD)}
     assert len(pairs) >= 60 and not {p["commitment_id"] for p in pairs} & tuned_on
     assert {p["pooled_by"] for p in pairs} == {"bm25", "random same topic"}
-    report = evaluate_pairs(Tagger(SentenceTransformerEmbedder()), pairs)
+    report = evaluate_pairs(Tagger(sentence_embedder()), pairs)
     assert report["precision@5"] >= 0.8
     no_positive = [c for c, row in report["per_commitment"].items() if row["relevant"] == 0]
     assert no_positive and all(report["per_commitment"][c]["returned"] == 0 for c in no_positive)

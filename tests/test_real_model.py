@@ -10,7 +10,7 @@ import sys
 import pytest
 from conftest import REPO
 
-from nlp.embed import SentenceTransformerEmbedder
+from nlp.embed import sentence_embedder
 from nlp.heads import load_heads
 from nlp.tag import Tagger
 from nlp.taxonomy import load_taxonomy
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def tagger():
     """The shipped heads with the real packaged embedding model."""
-    return Tagger(SentenceTransformerEmbedder())
+    return Tagger(sentence_embedder())
 
 
 def test_shipped_heads_match_the_taxonomy_and_training_data():
