@@ -181,7 +181,8 @@ HEADS_OPTION = click.option("--heads", type=click.Path(exists=True, dir_okay=Fal
 @HEADS_OPTION
 @STATIC_OPTION
 @GATE_OPTION
-@click.option("--batch-size", default=200, show_default=True, help="Passages per transaction.")
+@click.option("--batch-size", default=400, show_default=True,
+              help="Passages per transaction and per full-model call.")
 def tag(db_path: Path, model, heads, static_model, gate: bool, batch_size: int):
     """Tag every new or changed passage in DB_PATH: sentences, topic mentions, commitments, embeddings.
 

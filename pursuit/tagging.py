@@ -80,15 +80,16 @@ def sentence_rows(passage: dict, tagged: list[TaggedSentence]) -> tuple[list[dic
     return sentences, mentions
 
 
-def tag_database(db, embedder: Embedder, heads: Heads | None = None, batch_size: int = 200,
+def tag_database(db, embedder: Embedder, heads: Heads | None = None, batch_size: int = 400,
                  progress=None, static: Embedder | None = None, gate: bool = True) -> TagRun:
     """Tag pending passages in batches, one transaction per batch; memory stays flat.
 
-    Every sentence's static-model vector is stored; the full model's only for sentences sent on.
+    Every sentence's static-model vector is stored; the full model's only for sentences sent on. A batch's
+    candidates go to the full model in one call, so its length-sorted batches carry little padding.
     """
     cached = database_embedder(db, embedder)
     cached_static = database_embedder(db, static or StaticEmbedder())
-    tagger = Tagger(cached, heads, static=cached_static, gate=gate)
+    tagger = Tagger(cached, heads, static=cached_static, gate=gate, batch_size=batch_size)
     version = tagger_version(tagger.heads, tagger.taxonomy.path, tagger.gate)
     counts: Counter[str] = Counter()
     for batch in store.pending_passages(db, version, batch_size):
