@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import numpy as np
+
 from nlp.commitments import Commitment, has_forward_language
 from nlp.taxonomy import Taxonomy
 
@@ -62,3 +64,11 @@ def in_any_topic_context(taxonomy: Taxonomy, text: str) -> bool:
 def within_remit(taxonomy: Taxonomy, text: str, rule_hit: bool, cue: Commitment) -> bool:
     """Whether the model could change the unit's verdict: a rule hit, a topic context word or a head call."""
     return rule_hit or in_any_topic_context(taxonomy, text) or head_may_call_commitment(cue, text)
+
+
+def remit_flags(taxonomy: Taxonomy | None, texts: list[str], rule_hits, cues: list[Commitment]) -> np.ndarray:
+    """Whether each unit is inside the full model's remit (all of them when no taxonomy bounds it)."""
+    if taxonomy is None:
+        return np.ones(len(texts), dtype=bool)
+    return np.array([within_remit(taxonomy, text, bool(hit), cue)
+                     for text, hit, cue in zip(texts, rule_hits, cues, strict=True)], dtype=bool)

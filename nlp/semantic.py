@@ -22,7 +22,7 @@ from nlp.components import hits_in
 from nlp.embed import Embedder
 from nlp.features import feature_vector
 from nlp.heads import Heads
-from nlp.remit import within_remit
+from nlp.remit import remit_flags
 from nlp.taxonomy import Taxonomy
 
 Doc.set_extension("units", default=None, force=True)
@@ -166,14 +166,6 @@ def first_pass(scorers: Scorers, static_vectors: np.ndarray, hits: list, cues: l
         scores[open_units] = gate.probabilities(features, [texts[i] for i in open_units])
     return scores, forced | (remit & (scores >= gate.threshold)), remit
 
-
-def remit_flags(taxonomy: Taxonomy | None, texts: list[str], forced: np.ndarray,
-                cues: list[Commitment]) -> np.ndarray:
-    """Whether each unit is inside the full model's remit (all of them when no taxonomy bounds it)."""
-    if taxonomy is None:
-        return np.ones(len(texts), dtype=bool)
-    return np.array([within_remit(taxonomy, text, bool(hit), cue)
-                     for text, hit, cue in zip(texts, forced, cues, strict=True)], dtype=bool)
 
 
 @Language.factory("pursuit_semantic", default_config={"key": "default"})

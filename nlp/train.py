@@ -19,7 +19,7 @@ from nlp.gate import GATE_RECALL, train_gate
 from nlp.heads import Heads
 from nlp.labelled import Labelled, read_labelled
 from nlp.pipeline import build_pipeline
-from nlp.remit import within_remit
+from nlp.remit import remit_flags
 from nlp.static import StaticEmbedder
 from nlp.taxonomy import Taxonomy, load_taxonomy
 
@@ -230,7 +230,7 @@ def train_heads(paths: list[Path] | Path, embedder: Embedder, taxonomy_path: str
         static_features, gate_texts = np.vstack([static_features, extra]), gate_texts + background
         forced = np.concatenate([forced, extra_forced])
         needs_model = np.concatenate([needs_model, extra_needs])
-    remit = remit_mask(taxonomy, gate_texts, forced)
+    remit = remit_flags(taxonomy, gate_texts, forced, [detect_commitment(t) for t in gate_texts])
     remit_texts = [text for text, inside in zip(gate_texts, remit, strict=True) if inside]
     heads.gate, figures = train_gate(static_features[remit], remit_texts, needs_model[remit], forced[remit],
                                      GATE_RECALL)
@@ -240,11 +240,6 @@ def train_heads(paths: list[Path] | Path, embedder: Embedder, taxonomy_path: str
                       labelled_positives_outside_remit=int((needs_model & ~remit).sum()))
     return heads
 
-
-def remit_mask(taxonomy: Taxonomy, texts: list[str], rule_hits: np.ndarray) -> np.ndarray:
-    """Whether each text is inside the full model's remit; the gate is fitted on these alone."""
-    return np.array([within_remit(taxonomy, text, bool(hit), detect_commitment(text))
-                     for text, hit in zip(texts, rule_hits, strict=True)], dtype=bool)
 
 
 def read_background(path: Path | None) -> list[str]:

@@ -162,7 +162,6 @@ def test_every_topic_is_bounded_by_context_words_so_the_remit_is_exact():
     assert in_any_topic_context(taxonomy, "Officers will go after those who cause the most harm.")
 
 
-
 def test_factored_context_pattern_matches_the_same_word_beginnings_as_a_flat_list():
     words = ["sex", "sexis", "abus", "go after", "followed her", "followed me", "duty", "duties"]
     factored = re.compile(r"\b" + trie_pattern(sorted(words)))
