@@ -17,8 +17,9 @@ from nlp.semantic import WHOLE_TEXT, Scorers, Unit, register
 from nlp.static import StaticEmbedder
 from nlp.taxonomy import load_taxonomy
 
-TAGGER_VERSION = "4"  # 2: static first pass; 3: lexical gate, pledge rules decide stopped units;
+TAGGER_VERSION = "5"  # 2: static first pass; 3: lexical gate, pledge rules decide stopped units;
 # 4: new pledge cues, perpetrator context; the model's remit bounded by words (context and forward words)
+# 5: a topic's scope words bound rule tags too (perpetrator pursuit: of abuse, stalking or VAWG)
 ANCHOR_SIMILARITY = 0.75  # this close to one of a topic's own example sentences is that topic
 
 
@@ -125,8 +126,10 @@ class Tagger:
                                       f"below {self.heads.gate.threshold:.3f}, not sent to the model")
 
     def _topic_tag(self, topic: str, index: int, unit: Unit, hits) -> TopicTag | None:
-        """A rule hit tags the topic outright; otherwise the head's probability must pass its threshold."""
+        """Out of scope, no tag; a rule hit tags the topic outright; else the head must pass its threshold."""
         probability = float(unit.probabilities[index])
+        if not self.taxonomy.topics[index].in_scope(unit.text):
+            return None
         if hits:
             words = ", ".join(dict.fromkeys(f"“{h.text}”" for h in hits))
             return TopicTag(topic, "rule", max(probability, 0.5), f"matched {words}")

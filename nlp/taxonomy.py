@@ -11,7 +11,9 @@ from typing import Any
 import yaml
 
 DEFAULT_PATH = Path(__file__).with_name("taxonomy.yml")
-LIST_FIELDS = ("search_terms", "phrases", "patterns", "exclude", "examples", "context", "context_also")
+LIST_FIELDS = (
+    "search_terms", "phrases", "patterns", "exclude", "examples", "context", "context_also", "scope",
+)
 
 
 class TaxonomyError(ValueError):
@@ -32,12 +34,21 @@ class Topic:
     examples: tuple[str, ...] = ()
     context: tuple[str, ...] = ()  # word beginnings; a semantic (not rule) tag needs one in the sentence
     context_also: tuple[str, ...] = ()  # a second list; a semantic tag needs one of these as well
+    scope: tuple[str, ...] = ()  # word beginnings; every tag, by rule or model, needs one in the sentence
     threshold: float | None = None
 
+    def in_scope(self, text: str) -> bool:
+        """Whether the text has a word of the topic's scope (an empty scope asks nothing)."""
+        return _has_word_of(self.scope, text)
+
     def in_context(self, text: str) -> bool:
-        """Whether the text has a word of each of the topic's context lists (an empty list asks nothing)."""
-        return all(not words or bool(_context_pattern(words).search(text))
-                   for words in (self.context, self.context_also))
+        """Whether a semantic tag may be given: a word of each context list, and of the scope."""
+        return all(_has_word_of(words, text) for words in (self.context, self.context_also, self.scope))
+
+
+def _has_word_of(words: tuple[str, ...], text: str) -> bool:
+    """Whether the text has a word starting with one of the word beginnings (an empty list asks nothing)."""
+    return not words or bool(_context_pattern(words).search(text))
 
 
 @lru_cache(maxsize=64)

@@ -213,7 +213,20 @@ def test_semantic_perpetrator_pursuit_needs_the_perpetrators_in_the_sentence():
     assert pursuit.id == "perpetrator_pursuit" and pursuit.context and pursuit.context_also
     assert not pursuit.in_context("The Act introduces a new civil Stalking Protection Order.")
     assert pursuit.in_context("Police will use protection orders to disrupt abusers.")
-    assert pursuit.in_context("Officers will identify those who cause the most harm and go after them.")
+    assert pursuit.in_context("Officers will identify the men who harm women and go after them.")
+
+
+def test_perpetrator_pursuit_tags_need_abuse_stalking_or_vawg_in_scope_even_by_rule(fake_tagger):
+    pursuit = fake_tagger.taxonomy.topics[0]
+    assert not pursuit.in_scope("Some offenders may be managed by the police under MAPPA.")
+    assert not pursuit.in_context("A range of agencies will have a duty to manage these dangerous offenders.")
+    general, abusers = fake_tagger.classify([
+        "Management under MAPPA may result in these individuals being recorded on ViSOR.",
+        "Serial domestic abusers will be managed under MAPPA.",
+    ])
+    assert "perpetrator_pursuit" not in {t.topic for t in general.topics}
+    pursuit_tags = [t for t in abusers.topics if t.topic == "perpetrator_pursuit"]
+    assert pursuit_tags and pursuit_tags[0].method == "rule"
 
 
 def test_semantic_tags_need_a_context_word_but_rule_tags_do_not(fake_tagger):
