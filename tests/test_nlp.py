@@ -244,3 +244,29 @@ def test_semantic_tags_need_a_context_word_but_rule_tags_do_not(fake_tagger):
     assert topics_of(tagger, in_domain)["professional_training_accountability"].method == "semantic"
     vetting = "Forces must improve their vetting of new recruits."
     assert topics_of(tagger, vetting)["professional_training_accountability"].method == "rule"
+
+
+@pytest.mark.parametrize("text, topic", [
+    # the duty's definition quoted with curly quotes, and the duty's statutory wording
+    ("The Duty did not include domestic abuse in the definition of ‘serious violence’.",
+     "serious_violence_duty"),
+    ("The duty on local bodies now reaches domestic abuse as well as serious violence.",
+     "serious_violence_duty"),
+    ("New legislation forces public bodies to work together to tackle serious violence.",
+     "serious_violence_duty"),
+    # police-perpetrated abuse and the Angiolini Inquiry's subject are VAWG and accountability
+    ("Forces must deal effectively with misconduct and police perpetrated abuse.", "vawg_general"),
+    ("Part 1 examined the previous career and conduct of Couzens.", "professional_training_accountability"),
+    ("Part 1 examined the previous career and conduct of Couzens.", "vawg_general"),
+    # the spiking offence's own words
+    ("A person intentionally administering a substance to another person commits an offence.",
+     "vawg_general"),
+])
+def test_rules_for_the_duty_police_perpetrated_abuse_and_spiking(fake_tagger, text, topic):
+    tag = topics_of(fake_tagger, text).get(topic)
+    assert tag is not None and tag.method == "rule"
+
+
+def test_a_strategy_to_tackle_serious_violence_in_general_is_not_the_duty(fake_tagger):
+    text = "The serious violence strategy sets out how we will tackle knife crime."
+    assert "serious_violence_duty" not in topics_of(fake_tagger, text)
