@@ -270,3 +270,14 @@ def test_rules_for_the_duty_police_perpetrated_abuse_and_spiking(fake_tagger, te
 def test_a_strategy_to_tackle_serious_violence_in_general_is_not_the_duty(fake_tagger):
     text = "The serious violence strategy sets out how we will tackle knife crime."
     assert "serious_violence_duty" not in topics_of(fake_tagger, text)
+
+
+def test_abusers_on_their_own_are_domestic_abuse_but_named_other_kinds_are_not(fake_tagger):
+    assert topics_of(fake_tagger, "Police will better manage serial and repeat abusers.")[
+        "domestic_abuse"].method == "rule"
+    assert "domestic_abuse" not in topics_of(fake_tagger, "Child abusers were jailed for fraud.")
+
+
+def test_the_pursuit_of_perpetrators_as_a_noun_is_pursuit(fake_tagger):
+    text = "Officers are relentless in their pursuit of the perpetrators of all VAWG crime."
+    assert topics_of(fake_tagger, text)["perpetrator_pursuit"].method == "rule"
