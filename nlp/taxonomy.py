@@ -38,17 +38,28 @@ class Topic:
     threshold: float | None = None
 
     def in_scope(self, text: str) -> bool:
-        """Whether the text has a word of the topic's scope (an empty scope asks nothing)."""
-        return _has_word_of(self.scope, text)
+        """Whether the text has a scope word outside the exclusions (an empty scope asks nothing)."""
+        return _has_word_of(self.scope, self.without_exclusions(text))
 
     def in_context(self, text: str) -> bool:
-        """Whether a semantic tag may be given: a word of each context list, and of the scope."""
+        """Whether a semantic tag may be given: outside exclusions, a word of each context list and scope."""
+        text = self.without_exclusions(text)
         return all(_has_word_of(words, text) for words in (self.context, self.context_also, self.scope))
+
+    def without_exclusions(self, text: str) -> str:
+        """The text with the topic's excluded phrases ("stalking horse") blanked out."""
+        return _phrases_pattern(self.exclude).sub(" ", text) if self.exclude else text
 
 
 def _has_word_of(words: tuple[str, ...], text: str) -> bool:
     """Whether the text has a word starting with one of the word beginnings (an empty list asks nothing)."""
     return not words or bool(_context_pattern(words).search(text))
+
+
+@lru_cache(maxsize=64)
+def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern:
+    """A case-insensitive pattern matching any of the phrases as whole words."""
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=64)

@@ -281,3 +281,13 @@ def test_abusers_on_their_own_are_domestic_abuse_but_named_other_kinds_are_not(f
 def test_the_pursuit_of_perpetrators_as_a_noun_is_pursuit(fake_tagger):
     text = "Officers are relentless in their pursuit of the perpetrators of all VAWG crime."
     assert topics_of(fake_tagger, text)["perpetrator_pursuit"].method == "rule"
+
+
+@pytest.mark.parametrize("text", [
+    "He was a stalking horse candidate.",
+    "Deer stalking is popular in the Highlands.",
+])
+def test_a_keyword_inside_an_excluded_phrase_is_no_context_for_the_model_either(fake_tagger, text):
+    stalking = fake_tagger.taxonomy.topics[1]
+    assert stalking.id == "stalking" and not stalking.in_context(text)
+    assert "stalking" not in topics_of(fake_tagger, text)

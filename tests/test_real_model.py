@@ -45,6 +45,14 @@ def test_real_model_finds_perpetrator_pursuit_without_its_keywords(tagger):
     assert "perpetrator_pursuit" not in {t.topic for t in fraud.topics}
 
 
+def test_real_model_leaves_keywords_in_other_senses_untagged(tagger):
+    horse, deer, stalked = tagger.classify(["He stood as a stalking horse in the leadership contest.",
+                                            "Deer stalking is popular in the Highlands.",
+                                            "He followed her home and stalked her for months."])
+    assert not horse.topics and not deer.topics
+    assert "stalking" in {t.topic for t in stalked.topics}
+
+
 def run_cli(*args: str, stdin: str) -> subprocess.CompletedProcess:
     """Run the real CLI with text on stdin."""
     return subprocess.run([sys.executable, "-m", "pursuit", *args], input=stdin, capture_output=True,
