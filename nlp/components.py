@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from spacy.errors import MatchPatternError
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from nlp.commitments import detect_commitment
-from nlp.taxonomy import DEFAULT_PATH, Taxonomy, load_taxonomy
+from nlp.taxonomy import DEFAULT_PATH, Taxonomy, TaxonomyError, load_taxonomy
 
 Doc.set_extension("rule_hits", default=None, force=True)
 Doc.set_extension("commitments", default=None, force=True)
@@ -37,9 +38,17 @@ class TopicRules:
             if topic.phrases:
                 self.phrases.add(topic.id, [nlp.make_doc(p) for p in topic.phrases])
             if topic.patterns:
-                self.patterns.add(topic.id, [list(p) for p in topic.patterns])
+                self._add_patterns(taxonomy, topic)
             if topic.exclude:
                 self.excludes.add(topic.id, [nlp.make_doc(p) for p in topic.exclude])
+
+    def _add_patterns(self, taxonomy: Taxonomy, topic) -> None:
+        """Add a topic's token patterns, naming the file and topic if spaCy rejects one."""
+        try:
+            self.patterns.add(topic.id, [list(p) for p in topic.patterns])
+        except MatchPatternError as error:
+            raise TaxonomyError(f"{taxonomy.path}: topic {topic.id!r} has an invalid token pattern (a bare "
+                                f"on, off, yes or no is read as true/false: quote it): {error}") from error
 
     def __call__(self, doc: Doc) -> Doc:
         """Store the document's rule hits in `doc._.rule_hits`."""

@@ -291,3 +291,34 @@ def test_a_keyword_inside_an_excluded_phrase_is_no_context_for_the_model_either(
     stalking = fake_tagger.taxonomy.topics[1]
     assert stalking.id == "stalking" and not stalking.in_context(text)
     assert "stalking" not in topics_of(fake_tagger, text)
+
+
+def test_a_token_pattern_spacy_rejects_is_refused_with_file_topic_and_hint(tmp_path):
+    import spacy
+
+    from nlp.components import TopicRules
+
+    path = tmp_path / "taxonomy.yml"
+    path.write_text("topics:\n  - id: a\n    label: A\n    description: d\n"
+                    "    patterns:\n      - [{LOWER: fixated}, {LOWER: {IN: [on, with]}}]\n",
+                    encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="topic 'a' has an invalid token pattern") as error:
+        TopicRules(spacy.blank("en"), load_taxonomy(path))
+    assert str(path) in str(error.value) and "quote it" in str(error.value)
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("Farmers growing oilseed rape have lost their crops to flea beetle.", "vawg_general"),
+    ("Energy prices are spiking across Europe this winter.", "vawg_general"),
+    ("Thousands of families sought refuge from the war in Syria.", "domestic_abuse"),
+    ("The Government's fixation on targets is damaging the NHS.", "stalking"),
+    ("The councillor was convicted of misconduct in public office.", "professional_training_accountability"),
+    ("We will target the perpetrators of benefit fraud.", "perpetrator_pursuit"),
+])
+def test_keywords_in_everyday_senses_are_not_tagged(fake_tagger, text, topic):
+    assert topic not in topics_of(fake_tagger, text)
+
+
+def test_fixation_on_a_person_is_stalking(fake_tagger):
+    text = "He became fixated on her after she ended the relationship."
+    assert topics_of(fake_tagger, text)["stalking"].method == "rule"
