@@ -13,19 +13,26 @@ ACTORS = [
     ("police", r"the police|police|police forces|forces|every force|all forces|each force|the force"
                r"|chief constables|officers|policing|the met|the metropolitan police|[a-z]+ police"
                r"|the national police chiefs'? council|the npcc|npcc|the national lead"
-               r"|the college of policing|the college"),
+               r"|the college of policing|the college"
+               r"|the apcc|apcc|the association of police and crime commissioners"),
     ("public body", r"the cps|the crown prosecution service|prosecutors|probation|the probation service"
                     r"|hmicfrs|the inspectorate|the iopc|local authorities|councils|the commissioner"
                     r"|the domestic abuse commissioner|the victims'? commissioner|pccs|the pcc"
                     r"|police and crime commissioners|the nhs|courts|the courts|the centre"),
 ]
+# Adverbs between an auxiliary and "committed", "determined" or "going to": "we remain firmly committed",
+# "I am also committed", "we are all still determined".
+AUXILIARY_ADVERBS = (r"(?: (?:\w+ly|also|still|now|then|today|all|both|each|too|already|again|very much"
+                     r"|once again|as ever|more than ever)){0,2}")
 PLEDGE = (
-    r"will|'ll|shall|(?:am|are|is|'re|'m)(?: (?:also|now|still|then|really|certainly|absolutely))? going to"
+    rf"will|'ll|shall|(?:am|are|is|'re|'m){AUXILIARY_ADVERBS} going to"
     r"|(?:am|are|is|'re) to"
-    r"|(?:am|are|is|remain|remains|'re|'m|have|has|have been|has been)(?: \w+ly)? committed(?: to)?"
-    r"|commits? to|committed to|pledges? to|pledged|promises? to|promised to|undertakes? to|undertake to"
-    r"|intends? to"
-    r"|plans? to|(?:am|are|is|'re|'m) determined to|aims? to|(?:are|is) aiming to|(?:are|is) set to"
+    rf"|(?:am|are|is|remain|remains|'re|'m|have|has|have been|has been){AUXILIARY_ADVERBS} committed(?: to)?"
+    rf"|commits? to|committed to|pledges? to|(?:(?:have|has){AUXILIARY_ADVERBS} )?pledged|promises? to"
+    r"|promised to|undertakes? to|undertake to"
+    r"|intends? to|stands? ready to"
+    rf"|plans? to|(?:am|are|is|'re|'m|remain|remains){AUXILIARY_ADVERBS} determined to|aims? to"
+    r"|(?:are|is) aiming to|(?:are|is) set to"
     r"|(?:am|are|is|'re|'m) (?:(?:also|now|today|currently|already) )?(?:proposing|legislating|introducing"
     r"|bringing forward|launching)"
     r"|proposes? to|want to|wants to|can confirm(?: today| now)? that|(?:am|are|is) pleased to announce"
@@ -34,11 +41,20 @@ PLEDGE = (
 LISTENER = (r"(?:already |no doubt |surely |of course |well |also )?(?:know|be aware|have heard|have seen"
             r"|recognise|appreciate|understand|agree|recall|remember|be pleased|be glad|be delighted"
             r"|forgive)\b")
-# Words allowed between the actor and the pledge: adverbs, "also", a parenthesis between commas.
+# A second body joined to the actor: "the NPCC and the APCC", "the Home Office and the Department for
+# Education" (its name in capitals, whatever the case rules of the pattern around it).
+NAME_WORD = r"(?-i:[A-Z][\w'&-]*)"
+CO_ACTOR = (rf"\s+(?:and|&)\s+(?:the\s+)?{NAME_WORD}"
+            rf"(?:\s+(?:of|for|on|and\s+(?={NAME_WORD})|{NAME_WORD})){{0,6}}(?:\s*\([^()]{{1,20}}\))?")
+# Where or how the actor speaks, with its own possessive: "at their annual Summit", "in its response".
+OWN_SETTING = r"\s+(?:at|in|through|via|with|under) (?:their|its|our) (?:[\w'-]+ ){0,3}?[\w'-]+"
+# Words allowed between the actor and the pledge: adverbs, "also", a parenthesis between commas, a second
+# body, the actor's own setting.
 BETWEEN = (
     r"(?:\s*,[^.;:?!,]{1,60},|\s*\([^()]{1,40}\)|\s+(?:also|now|soon|further|therefore|today|still|all|both|each|then|together"
     r"|jointly|collectively|ourselves|themselves|urgently|immediately|certainly|absolutely|fully|firmly"
-    r"|clearly|always|never|not|really|very|too|in turn|as a result|in future|in the future)){0,3}"
+    rf"|clearly|always|never|not|really|very|too|in turn|as a result|in future|in the future)|{CO_ACTOR}"
+    rf"|{OWN_SETTING}){{0,3}}"
 )
 ACTOR_PLEDGE = re.compile(
     rf"\b(?P<actor>{'|'.join(f'(?:{pattern})' for _, pattern in ACTORS)}){BETWEEN}"
@@ -60,7 +76,8 @@ PRIORITY = re.compile(
 PROCEDURAL = re.compile(
     r"\b(?:i|we) (?:will|shall|'ll) (?:also |now |not |briefly )*"
     r"(?:give way|be brief|come (?:on )?to|turn to|"
-    r"not detain|say|end|conclude|quote|repeat|return to|finish|leave it there|be interested|see|hear|listen|"
+    r"not detain|say|end|conclude|quote|repeat|return to|finish|leave it there|be interested"
+    r"|see(?! what (?:i|we) can do| to it| that)|hear|listen|"
     r"read|make a statement|speak to|cite|concentrate on|cause a division|move|deal with|respond to|touch on|"
     r"address (?:the|this|that|those)|be very surprised|be grateful|refer to|explain why)\b"
     r"|\b(?:i|we) (?:am |are )?(?:want|wish|going) to (?:express|thank|pay tribute|say|put on record|"
@@ -81,6 +98,10 @@ PROCEDURAL = re.compile(
 )
 # Hopes and expectations about what others will do are not undertakings.
 HOPE = re.compile(r"\b(?:i|we) (?:very much )?(?:hope|trust|expect)\b", re.IGNORECASE)
+# A reading of what someone seems to intend is not their undertaking: "the guidance suggests that the
+# government is aiming to", "ministers appear to be committed to".
+HEDGED = re.compile(r"\b(?:suggests?|suggested|suggesting|implies|implied|implying|seems?|seemed|appears?"
+                    r"|appeared|reportedly|apparently|supposedly)\b", re.IGNORECASE)
 # Reported pledges: "the Home Secretary said she will consider the findings".
 REPORTED = re.compile(
     r"\b(?:said|says|confirmed|confirms|announced|announces|pledged|promised|stated|added|made clear)"
@@ -92,6 +113,44 @@ REPORTED = re.compile(
 COORDINATED = re.compile(
     rf"\b(?P<actor>{'|'.join(f'(?:{pattern})' for _, pattern in ACTORS[1:])}|the government|ministers)\b"
     r"[^.;:?!]{0,160}? and (?:(?:is|are|remains?) (?:\w+ly )?(?:committed|determined) to|will continue to)\b",
+    re.IGNORECASE,
+)
+# The sentence's subject carries over a coordination to the pledge: "the NPCC and College of Policing launched
+# the first framework and will be publishing", "We really welcome this announcement and will be working with".
+# No clause may open between them ("that", "which", a comma...), so the pledge has no other subject.
+SAME_CLAUSE = (r"(?:(?!\b(?:that|which|who|whom|whose|where|when|whether|if|because|but|while|although|unless"
+               r"|as|once|until|so|than)\b)[^.;:?!,—–\"“”])")
+SHARED_SUBJECT = re.compile(
+    rf"^\W*(?P<actor>{'|'.join(f'(?:{pattern})' for _, pattern in ACTORS)})\b{SAME_CLAUSE}{{3,120}}?"
+    r"\s+and\s+(?:(?:also|then|now|today)\s+)?(?P<pledge>will|(?:is|are|remains?)(?: \w+ly)? (?:committed"
+    r"|determined|going) to)\b"
+    rf"(?!\s+{LISTENER})",
+    re.IGNORECASE,
+)
+# A nominal pledge, not inside an "if": "includes a commitment to review", "reaffirmed our pledge to"; and a
+# public body's decision made known: "the Home Office confirmed the decision to include it".
+NOT_AFTER_IF = r"^(?:(?!\b(?:if|whether|unless)\b)[^?])*?"
+NOMINAL_PLEDGE = re.compile(
+    rf"{NOT_AFTER_IF}\b(?:includes?|including|contains?|sets? out|setting out|makes?|made|gives?|gave|given"
+    r"|reaffirm(?:s|ed)?|restate(?:s|d)?|reassert(?:s|ed)?|confirm(?:s|ed)?|announce(?:s|d)?)"
+    r" (?:a|an|the|our|its|their|my|this|the government'?s) (?:[\w-]+ ){0,2}?"
+    r"(?P<pledge>commitment|pledge|undertaking)s? to\b"
+    rf"|\b(?P<actor>{'|'.join(f'(?:{pattern})' for _, pattern in ACTORS)})\b[^.;:?!]{{0,60}}?"
+    r"\b(?:confirm(?:s|ed)?|announce(?:s|d)?) (?:the|our|its|their|a) (?:[\w-]+ )?"
+    r"(?:decision|intention|plans?) to\b",
+    re.IGNORECASE,
+)
+# A new measure announced through the people it affects: "Domestic abusers will face tags under new measures".
+NEW_MEASURES = (r"(?:new|tough(?:er)?|landmark|government|the government'?s) (?:[\w-]+ ){0,2}?"
+                r"(?:measures|plans|proposals|laws?|legislation|rules|powers|reforms|crackdown)")
+ANNOUNCED_MEASURE = re.compile(
+    rf"\b(?P<pledge>will)\b[^.;:?!]{{0,100}}?\b(?:under|as part of|thanks to) {NEW_MEASURES}\b"
+    rf"|^\W*(?:under|as part of) {NEW_MEASURES}\b[^.;:?!]{{0,100}}?\b(?P<passive>will)\b",
+    re.IGNORECASE,
+)
+# A quoted undertaking whose subject is outside the quotation: "“will publish statutory guidance…".
+QUOTED_UNDERTAKING = re.compile(
+    r"^\s*[“\"'‘]\s*(?:and\s+)?(?P<pledge>will|shall)\s+(?:also\s+|now\s+|continue to\s+)?(?!not\b)\w+",
     re.IGNORECASE,
 )
 # A new body, post or programme announced with what it will do: "the new centre will work with academics".
@@ -121,7 +180,10 @@ MEASURE_WILL = re.compile(
 # Money announced for the future: "£13 million will fund", "additional money will be made available".
 FUNDS_WILL = re.compile(
     r"£\s?[\d.,]+\s*(?:m|bn|k|million|billion)?\b[^.;:?!]{0,40}?\b(?P<pledge>will)\b"
-    r"|\b(?P<passive>will) be (?:made available|provided|invested|allocated|spent|awarded)\b",
+    r"|\b(?P<passive>will) be (?:made available|provided|invested|allocated|spent|awarded)\b"
+    r"|\bwill (?:also |now |further )?(?:provide|invest|allocate|give|make available|commit)"
+    r" (?:an extra |an additional |a further |a total of |up to |more than |over |at least |nearly "
+    r"|almost )?£",
     re.IGNORECASE,
 )
 # An impersonal announcement of a measure: "the law will be changed so that", "offenders will be managed".
@@ -202,8 +264,8 @@ def cue_start(match: re.Match) -> int:
     return match.start()
 
 
-PLEDGE_RULES = (ACTOR_PLEDGE, PRIORITY, REPORTED, COORDINATED, NEW_MEASURE, NAMED_BODY, MEASURE_WILL,
-                FUNDS_WILL, MEASURE_PASSIVE)
+PLEDGE_RULES = (ACTOR_PLEDGE, PRIORITY, REPORTED, COORDINATED, SHARED_SUBJECT, NOMINAL_PLEDGE, NEW_MEASURE,
+                NAMED_BODY, MEASURE_WILL, FUNDS_WILL, MEASURE_PASSIVE, ANNOUNCED_MEASURE, QUOTED_UNDERTAKING)
 CURLY_QUOTES = str.maketrans({"’": "'", "‘": "'"})
 
 
@@ -234,6 +296,9 @@ def detect_commitment(text: str) -> Commitment:
     hope = HOPE.search(text)
     if pledge and hope and hope.start() < pledge_at:
         return Commitment(False, None, None, f"a hope or expectation: “{hope.group(0)}”", features)
+    hedge = HEDGED.search(text)
+    if pledge and hedge and hedge.start() < pledge_at:
+        return Commitment(False, None, None, f"a reading of intentions: “{hedge.group(0)}”", features)
     if pledge and demand_match and demand_match.start() < pledge_at:
         reason = f"a demand or recommendation: “{demand_match.group(0)}”"
         return Commitment(False, None, None, reason, features)
