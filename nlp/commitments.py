@@ -106,7 +106,9 @@ HEDGED = re.compile(r"\b(?:suggests?|suggested|suggesting|implies|implied|implyi
 REPORTED = re.compile(
     r"\b(?:said|says|confirmed|confirms|announced|announces|pledged|promised|stated|added|made clear)"
     r" (?:that )?(?:he|she|they|the government|ministers|the department|the force|police)"
-    r" (?:will|would|is going to|are going to)\b(?! (?:not|have|be (?:pleased|glad|happy)))",
+    r" (?:will|would|is going to|are going to)\b(?! (?:not|have|be (?:pleased|glad|happy)))"
+    r"|\b(?:the government|ministers|the department|the home office|we) (?:have |has )?(?:announced|confirmed"
+    r"|pledged|promised|made clear) (?:that )?we (?:will|would|are going to)\b(?! (?:not|have|be))",
     re.IGNORECASE,
 )
 # A body named first, then a pledge joined by "and": "the CPS takes these cases seriously and is determined".
@@ -162,7 +164,7 @@ NEW_MEASURE = re.compile(
 )
 # A measure, post or body of public provision announced with what it will do ("these posts will support
 # perpetrators", "the funding will pay for"); a law's own effect ("the Bill will") is not listed.
-MEASURE = (r"approach|model|programme|scheme|pilots?|fund|funding|money|investment|grants?|posts?|roles?"
+MEASURE = (r"approach|model|programme|scheme|pilots?|funds?|funding|money|investment|grants?|posts?|roles?"
            r"|specialists?|co-?ordinators?|advisers?|advocates?|navigators?|team|unit|centre|hub|service"
            r"|strategy|action plan|plan|framework|campaign|guidance|training|toolkit|taskforce|package|review"
            r"|consultation|inspection|inquiry|network|partnership|board|project|initiative|helpline|register"
@@ -177,13 +179,32 @@ MEASURE_WILL = re.compile(
     rf"(?:\s*\([^()]{{1,40}}\))?\s+(?:\w+ly\s+)?(?P<pledge>will){NOT_AN_UNDERTAKING}",
     re.IGNORECASE,
 )
+# A measure as the subject of a coordination: "The new centre is a collaboration between the NPCC and the
+# College of Policing and will initially be based at the College".
+MEASURE_AND_WILL = re.compile(
+    rf"^\W*(?:the|this|these|our|a|an)\s+(?:[\w'-]+\s+){{0,4}}?(?:{MEASURE})\b{SAME_CLAUSE}{{3,120}}?"
+    r"\s+and\s+(?:(?:also|then|now)\s+)?(?P<pledge>will)\b(?!\s+(?:not\s+)?(?:know|be aware|mean|depend))",
+    re.IGNORECASE,
+)
+# A launch or start foretold by a date: "Later this year will also see the start of a wider campaign".
+WILL_SEE_LAUNCH = re.compile(
+    r"\b(?P<pledge>will) (?:also |now )?see the (?:start|launch|introduction|roll-?out|creation|publication"
+    r"|opening|establishment|expansion) of\b",
+    re.IGNORECASE,
+)
+# A measure under way inside government: "A crime prevention strategy is being developed by the Home Office".
+MEASURE_IN_HAND = re.compile(
+    rf"\b(?:the|this|a|an|our|new)\s+(?:[\w'-]+\s+){{0,4}}?(?:{MEASURE}|bill|legislation)\s+(?:is|are)"
+    r" (?:now |currently |already )?(?P<passive>being) (?:developed|prepared|drawn up|drafted|designed"
+    r"|rolled out|set up|established|introduced|recruited|commissioned)\b",
+    re.IGNORECASE,
+)
 # Money announced for the future: "£13 million will fund", "additional money will be made available".
 FUNDS_WILL = re.compile(
     r"£\s?[\d.,]+\s*(?:m|bn|k|million|billion)?\b[^.;:?!]{0,40}?\b(?P<pledge>will)\b"
     r"|\b(?P<passive>will) be (?:made available|provided|invested|allocated|spent|awarded)\b"
-    r"|\bwill (?:also |now |further )?(?:provide|invest|allocate|give|make available|commit)"
-    r" (?:an extra |an additional |a further |a total of |up to |more than |over |at least |nearly "
-    r"|almost )?£",
+    r"|\bwill (?:also |now |further )?(?:provide|invest|allocate|give|make available|commit|include|deliver)"
+    r"\b[^.;:?!£]{0,50}?£\s?\d",
     re.IGNORECASE,
 )
 # An impersonal announcement of a measure: "the law will be changed so that", "offenders will be managed".
@@ -265,7 +286,8 @@ def cue_start(match: re.Match) -> int:
 
 
 PLEDGE_RULES = (ACTOR_PLEDGE, PRIORITY, REPORTED, COORDINATED, SHARED_SUBJECT, NOMINAL_PLEDGE, NEW_MEASURE,
-                NAMED_BODY, MEASURE_WILL, FUNDS_WILL, MEASURE_PASSIVE, ANNOUNCED_MEASURE, QUOTED_UNDERTAKING)
+                NAMED_BODY, MEASURE_WILL, MEASURE_AND_WILL, FUNDS_WILL, MEASURE_PASSIVE, ANNOUNCED_MEASURE,
+                QUOTED_UNDERTAKING, WILL_SEE_LAUNCH, MEASURE_IN_HAND)
 CURLY_QUOTES = str.maketrans({"’": "'", "‘": "'"})
 
 
