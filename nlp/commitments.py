@@ -57,6 +57,7 @@ BETWEEN = (
     rf"|{OWN_SETTING}){{0,3}}"
 )
 ACTOR_PLEDGE = re.compile(
+    rf"(?<!\bif )(?<!\bunless )(?<!\bwhether )"  # "if we want to realise the ambition" is a condition
     rf"\b(?P<actor>{'|'.join(f'(?:{pattern})' for _, pattern in ACTORS)}){BETWEEN}"
     rf"(?:\s+|(?='))(?P<pledge>{PLEDGE})\b"  # "we will", and "we'll" with no space
     rf"(?!\s+{LISTENER})",
@@ -68,6 +69,8 @@ PRIORITY = re.compile(
     r"|(?:a|the) (?:top |national )?(?:policing )?priority for (?:this|the) government"
     r"|(?:a|the) national policing priority|^pledge to|(?:includes|including|our|this) commitment to"
     r"|(?:^|, )there will be (?:a|an|new|more|additional|further|extra|\d|£)"
+    r"(?! ?(?:\w+ )?(?:opportunit|chance|time|need|question|debate|sympathy|problem|difficult|risk"
+    r"|temptation))"
     r"|manifesto commitment|mission(?: [–—-][^–—.]{1,80}[–—-])? to"
     r"|(?:made|make|makes|making|remains?) (?:[\w-]+ ){0,8}?(?:a|the|our) (?:very |really )?"
     r"(?:key|top|high|national|number one|absolute|first) (?:policing )?priority)\b",
@@ -90,14 +93,26 @@ PROCEDURAL = re.compile(
     r"|repay|pay tribute|work tirelessly for"
     r"|continue to (?:champion|speak|fight|campaign|press|raise|push|make the case)"
     r"|have no noise|flinch|(?:continue to )?take (?:\w+ )?(?:\w+ )?interventions|turn (?:\w+ly )?to"
-    r"|speak (?:\w+ )?(?:\w+ly )?about"
-    r"|not(?:,|\.| because| name| take))"
+    r"|speak (?:\w+ )?(?:\w+ly )?about|leave (?:that|it|this|those) (?:to one side|aside|there)|represent"
+    r"|follow (?:[\w-]+ ){1,6}with interest"
+    r"|not(?:,|\.| because| name| take| if))"
     r"|\b(?:i|we) (?:intend|want|wish|plan|hope) to (?:dwell|focus|concentrate|talk|touch|highlight|mention"
     r"|outline|draw attention|raise|speak)\b",
     re.IGNORECASE,
 )
-# Hopes and expectations about what others will do are not undertakings.
-HOPE = re.compile(r"\b(?:i|we) (?:very much )?(?:hope|trust|expect)\b", re.IGNORECASE)
+# Hopes, expectations and wishes to see something are not undertakings.
+HOPE = re.compile(r"\b(?:i|we) (?:all )?(?:very much )?(?:hope|trust|expect|(?:really )?wants? to see)\b",
+                  re.IGNORECASE)
+# Members holding the Government to account undertake scrutiny, not public action: "we will test him on",
+# "we will hold Ministers to account", "we will work constructively with him".
+SCRUTINY = re.compile(
+    r"\b(?:i|we) (?:will|shall|'ll) (?:also |continue to |certainly |always )*"
+    r"(?:test (?:him|her|them|ministers|the (?:government|minister|secretary of state))"
+    r"|hold (?:[\w-]+ ){1,4}?to account|keep track|scrutinise"
+    r"|vote (?:for|against|with)|oppose|work constructively with (?:him|her|them|ministers|the government"
+    r"|the minister|the secretary of state))\b",
+    re.IGNORECASE,
+)
 # A reading of what someone seems to intend is not their undertaking: "the guidance suggests that the
 # government is aiming to", "ministers appear to be committed to".
 HEDGED = re.compile(r"\b(?:suggests?|suggested|suggesting|implies|implied|implying|seems?|seemed|appears?"
@@ -169,7 +184,8 @@ MEASURE = (r"approach|model|programme|scheme|pilots?|funds?|funding|money|invest
            r"|strategy|action plan|plan|framework|campaign|guidance|training|toolkit|taskforce|package|review"
            r"|consultation|inspection|inquiry|network|partnership|board|project|initiative|helpline|register"
            r"|database")
-NOT_AN_UNDERTAKING = r"\b(?!\s+(?:not\s+)?(?:know|be aware|mean|have to|need|depend|be able to)\b)"
+NOT_AN_UNDERTAKING = (r"\b(?!\s+(?:not\s+)?(?:know|be aware|mean|have to|need|depend|be able to|work|fail"
+                      r"|succeed)\b)")
 # Not inside an indirect question or an opinion: "told us when the board will", "I am sure the plan will".
 NOT_REPORTED = (r"(?<!\bwhen )(?<!\bwhether )(?<!\bif )(?<!\bhow )(?<!\bsure that )(?<!\bthink )"
                 r"(?<!\bbelieve )")
@@ -230,7 +246,7 @@ NAMED_BODY = re.compile(
 )
 QUESTION = re.compile(
     r"^(?:to ask|will|would|does|do|did|can|could|is|are|has|have|what|when|why|how|whether|which|who)\b"
-    r"[^.]*\?\s*$|\?\s*$",
+    r"[^.]*\?[\"”’')\]]*\s*$|\?[\"”’')\]]*\s*$",
     re.IGNORECASE,
 )
 DEMAND = re.compile(
@@ -306,7 +322,7 @@ def detect_commitment(text: str) -> Commitment:
     pledge = find_pledge(text)
     passive = PASSIVE_FUTURE.search(text)
     question = bool(QUESTION.search(text.strip()))
-    procedural = bool(PROCEDURAL.search(text))
+    procedural = bool(PROCEDURAL.search(text) or SCRUTINY.search(text))
     demand_match = DEMAND.search(text)
     pledge_at = cue_start(pledge) if pledge else len(text)
     demand = bool(demand_match) and not (pledge and pledge_at < demand_match.start())

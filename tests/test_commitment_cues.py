@@ -1,0 +1,78 @@
+"""Pledge cues for general forms of commitment, each with the near-misses it must not call pledges."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.commitments import detect_commitment
+
+PLEDGES = [
+    # an adverb that does not end in -ly between the auxiliary and "committed", "determined", "going to"
+    ("I am also committed to making sure that every force has a specialist stalking lead.", "government"),
+    ("We are still very much committed to halving violence against women and girls.", "government"),
+    ("The Government are still determined to bring forward the legislation this session.", "government"),
+    ("Clearly, there is a decision for the Executive to make, but I stand ready to support the medical "
+     "school in any way I can.", "government"),
+    # a second body, or the actor's own setting, between the actor and the pledge
+    ("Both the NPCC and the Crown Prosecution Service are determined to improve the charge rate.", "police"),
+    ("The College of Policing and the National Crime Agency will publish joint guidance next year.",
+     "police"),
+    ("The NPCC and the APCC at their spring conference have pledged to publish a joint plan.", "police"),
+    ("The NPCC has pledged to review every force's use of protection orders.", "police"),
+    # the subject carried over a coordination to the pledge
+    ("The College of Policing published the first edition last year and will be updating it in the spring.",
+     "police"),
+    ("We warmly welcome the inspectorate's report and will be working with forces to act on it.",
+     "government"),
+    # nominal pledges
+    ("The action plan includes a commitment to review the guidance on stalking protection orders.",
+     "government"),
+    ("The Home Office confirmed the decision to extend the pilot to three more forces.", "government"),
+    # a measure announced through the people it affects, or as the subject of a coordination
+    ("Stalkers will face electronic monitoring under tough new measures announced today.", "government"),
+    ("The new unit is a partnership between two forces and will initially be based in Manchester.",
+     "government"),
+    ("Next spring will also see the launch of a national awareness campaign.", "government"),
+    ("A crime prevention strategy is being developed by the Home Office that will cover these issues.",
+     "government"),
+    # a quoted undertaking whose subject is outside the quotation
+    ("“will publish revised guidance for forces on the use of the new orders”.", "government"),
+    # reported and financial undertakings
+    ("Yesterday the Government announced that we would provide the Executive with a financial package.",
+     "government"),
+    ("They will also provide £50 million over two years to support the roll-out of the scheme.",
+     "government"),
+    ("These funds will come with stringent conditions attached.", "government"),
+    ("Gentleman is of concern to many Members, and I will see what I can do to arrange a meeting.",
+     "government"),
+]
+
+NOT_PLEDGES = [
+    # a demand, a hope, a prediction and a past fact
+    "The Government must remain firmly committed to the strategy.",
+    "I hope that the NPCC and the APCC will publish a joint plan.",
+    "We know that crime is rising and will continue to rise.",
+    "The NPCC and the APCC published a joint plan last year.",
+    # a listener, a Member's own speech, a question
+    "The Minister and the Home Secretary will know that stalking is rising.",
+    "I will see the hon. Member after the debate.",
+    "Will the Minister confirm the decision to extend the pilot?",
+    # a commitment named in a condition, a company's intention
+    "If the Secretary of State has made a commitment to start talks, that will be before the election.",
+    "The energy company announced its intention to close the customer service centre.",
+    # a reading of someone else's intentions
+    "The guidance suggests that the government is aiming to strike a balance between the two.",
+    "Ministers appear to be committed to a different approach.",
+]
+
+
+@pytest.mark.parametrize(("text", "actor"), PLEDGES)
+def test_general_forms_of_pledge_are_found(text, actor):
+    verdict = detect_commitment(text)
+    assert (verdict.is_commitment, verdict.actor) == (True, actor), verdict.reason
+
+
+@pytest.mark.parametrize("text", NOT_PLEDGES)
+def test_near_misses_are_not_pledges(text):
+    verdict = detect_commitment(text)
+    assert not verdict.is_commitment, verdict.reason
