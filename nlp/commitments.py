@@ -171,10 +171,13 @@ QUOTED_UNDERTAKING = re.compile(
     re.IGNORECASE,
 )
 # A new body, post or programme announced with what it will do: "the new centre will work with academics".
+# What follows "will" when it tells what a listener knows, what something means or whether a plan works.
+NOT_AN_UNDERTAKING = (r"\b(?!\s+(?:not\s+)?(?:know|be aware|mean|have to|need|depend|be able to|fail|succeed"
+                      r"|work(?!\s+(?:with|to|alongside|closely|together|across|in|on|for|towards|through)\b))\b)")
 NEW_MEASURE = re.compile(
     r"\b(?:the|a|an|this|these) new (?:[\w’'-]+ ){0,5}?(?:centre|unit|hub|service|scheme|team|fund|programme"
     r"|pilot|posts?|roles?|specialists|taskforce|lead|strategy|plan|framework|approach|model|campaign|body)"
-    r" (?:\w+ly )?will\b(?! (?:know|be aware|mean))",
+    rf" (?:\w+ly )?will{NOT_AN_UNDERTAKING}",
     re.IGNORECASE,
 )
 # A measure, post or body of public provision announced with what it will do ("these posts will support
@@ -184,8 +187,6 @@ MEASURE = (r"approach|model|programme|scheme|pilots?|funds?|funding|money|invest
            r"|strategy|action plan|plan|framework|campaign|guidance|training|toolkit|taskforce|package|review"
            r"|consultation|inspection|inquiry|network|partnership|board|project|initiative|helpline|register"
            r"|database")
-NOT_AN_UNDERTAKING = (r"\b(?!\s+(?:not\s+)?(?:know|be aware|mean|have to|need|depend|be able to|work|fail"
-                      r"|succeed)\b)")
 # Not inside an indirect question or an opinion: "told us when the board will", "I am sure the plan will".
 NOT_REPORTED = (r"(?<!\bwhen )(?<!\bwhether )(?<!\bif )(?<!\bhow )(?<!\bsure that )(?<!\bthink )"
                 r"(?<!\bbelieve )")

@@ -45,6 +45,8 @@ PLEDGES = [
     ("These funds will come with stringent conditions attached.", "government"),
     ("Gentleman is of concern to many Members, and I will see what I can do to arrange a meeting.",
      "government"),
+    # a pledge after a condition is still found
+    ("If the pilot succeeds, we will extend it to every force in England and Wales.", "government"),
 ]
 
 NOT_PLEDGES = [
@@ -63,6 +65,16 @@ NOT_PLEDGES = [
     # a reading of someone else's intentions
     "The guidance suggests that the government is aiming to strike a balance between the two.",
     "Ministers appear to be committed to a different approach.",
+    # Members scrutinising the Government, wishing to see, setting conditions
+    "Where the Secretary of State is right, we will work constructively with him.",
+    "We will hold the Home Secretary to account on every one of these promises.",
+    "We will test Ministers on whether they deliver the extra officers.",
+    "I want to see further progress on charge rates across the whole of England and Wales.",
+    "If we want to realise the ambition to halve violence, we have to recognise the scale of the task.",
+    "There will be an opportunity to raise that at Home Office questions.",
+    "If we do not fund the services properly, the new strategy will not work.",
+    "Can we have a discussion about how the Government will set their priorities?\"",
+    "I will not if that is okay, because of time.",
 ]
 
 
