@@ -9,7 +9,10 @@ ACTORS = [
     ("government", r"we|i|this government|the government|government|ministers|the minister|my department"
                    r"|the department|the home office|home office|the ministry of justice|the home secretary"
                    r"|the prime minister|the secretary of state|the justice secretary|the attorney general"
-                   r"|the safeguarding minister|the uk government|hm government|the treasury"),
+                   r"|the safeguarding minister|the uk government|hm government|the treasury"
+                   # a title before a name, as press releases write it: "Home Secretary Yvette Cooper"
+                   r"|(?:(?:home|justice) secretary|(?:safeguarding|policing|victims) minister)"
+                   r" (?-i:[A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2})"),
     ("police", r"the police|police|police forces|forces|every force|all forces|each force|the force"
                r"|chief constables|officers|policing|the met|the metropolitan police|[a-z]+ police"
                r"|the national police chiefs'? council|the npcc|npcc|the national lead"
@@ -35,7 +38,7 @@ PLEDGE = (
     r"|(?:are|is) aiming to|(?:are|is) set to"
     r"|(?:am|are|is|'re|'m) (?:(?:also|now|today|currently|already) )?(?:proposing|legislating|introducing"
     r"|bringing forward|launching)"
-    r"|proposes? to|want to|wants to|can confirm(?: today| now)? that|(?:am|are|is) pleased to announce"
+    r"|proposes? to|want to|wants to|can confirm(?: \w+){0,3}? that|(?:am|are|is) pleased to announce"
 )
 # What a listener "will know" or "will have heard" is not a pledge (but a later pledge in the sentence is).
 LISTENER = (r"(?:already |no doubt |surely |of course |well |also )?(?:know|be aware|have heard|have seen"
@@ -115,6 +118,12 @@ SCRUTINY = re.compile(
 )
 # A reading of what someone seems to intend is not their undertaking: "the guidance suggests that the
 # government is aiming to", "ministers appear to be committed to".
+# How an order's procedure works is not an undertaking: "the police will apply for the order, so that".
+LEGAL_PROCEDURE = re.compile(
+    r"\bwill (?:then |first |normally |usually |instead )?(?:apply|make an application) (?:to (?:the|a) "
+    r"(?:\w+ )?courts? )?for (?:the|an?|such an?) (?:[\w-]+ ){0,2}?(?:order|notice|warrant|injunction)\b",
+    re.IGNORECASE,
+)
 HEDGED = re.compile(r"\b(?:suggests?|suggested|suggesting|implies|implied|implying|seems?|seemed|appears?"
                     r"|appeared|reportedly|apparently|supposedly)\b", re.IGNORECASE)
 # Reported pledges: "the Home Secretary said she will consider the findings".
@@ -137,8 +146,15 @@ COORDINATED = re.compile(
 # No clause may open between them ("that", "which", a comma...), so the pledge has no other subject.
 SAME_CLAUSE = (r"(?:(?!\b(?:that|which|who|whom|whose|where|when|whether|if|because|but|while|although|unless"
                r"|as|once|until|so|than)\b)[^.;:?!,—–\"“”])")
+# Where a clause's subject may stand: the sentence's start, after a time adverbial ("This year", "Today,",
+# "In March 2024,") or at the start of a quotation ("said: “We ...").
+TIME_LEAD = (r"(?:(?:this|last|next|later this|earlier this) (?:year|week|month|spring|summer|autumn|winter)"
+             rf"|today|yesterday|now|in (?:{NAME_WORD} )?\d{{4}}|in {NAME_WORD}"
+             rf"|on \d{{1,2}} {NAME_WORD}(?: \d{{4}})?)\s*,?\s+")
+SUBJECT_START = rf"(?:^\W*(?:{TIME_LEAD})?|[:;]\s*[“\"]\s*)"
+ANY_ACTOR = '|'.join(f'(?:{pattern})' for _, pattern in ACTORS)
 SHARED_SUBJECT = re.compile(
-    rf"^\W*(?P<actor>{'|'.join(f'(?:{pattern})' for _, pattern in ACTORS)})\b{SAME_CLAUSE}{{3,120}}?"
+    rf"{SUBJECT_START}(?P<actor>{ANY_ACTOR})\b{SAME_CLAUSE}{{3,120}}?"
     r"\s+and\s+(?:(?:also|then|now|today)\s+)?(?P<pledge>will|(?:is|are|remains?)(?: \w+ly)? (?:committed"
     r"|determined|going) to)\b"
     rf"(?!\s+{LISTENER})",
@@ -152,16 +168,18 @@ NOMINAL_PLEDGE = re.compile(
     r"|reaffirm(?:s|ed)?|restate(?:s|d)?|reassert(?:s|ed)?|confirm(?:s|ed)?|announce(?:s|d)?)"
     r" (?:a|an|the|our|its|their|my|this|the government'?s) (?:[\w-]+ ){0,2}?"
     r"(?P<pledge>commitment|pledge|undertaking)s? to\b"
+    rf"|{NOT_AFTER_IF}\bconfirm(?:s|ed)? (?:the|our|its|their|a) (?:[\w-]+ )?decision to\b"
     rf"|\b(?P<actor>{'|'.join(f'(?:{pattern})' for _, pattern in ACTORS)})\b[^.;:?!]{{0,60}}?"
-    r"\b(?:confirm(?:s|ed)?|announce(?:s|d)?) (?:the|our|its|their|a) (?:[\w-]+ )?"
-    r"(?:decision|intention|plans?) to\b",
+    r"\bannounce(?:s|d)? (?:the|our|its|their|a) (?:[\w-]+ )?(?:decision|intention|plans?) to\b",
     re.IGNORECASE,
 )
 # A new measure announced through the people it affects: "Domestic abusers will face tags under new measures".
 NEW_MEASURES = (r"(?:new|tough(?:er)?|landmark|government|the government'?s) (?:[\w-]+ ){0,2}?"
                 r"(?:measures|plans|proposals|laws?|legislation|rules|powers|reforms|crackdown)")
+MEASURES_SET = r"(?:(?:a|the) (?:raft|package|series|range|set) of )?"
 ANNOUNCED_MEASURE = re.compile(
-    rf"\b(?P<pledge>will)\b[^.;:?!]{{0,100}}?\b(?:under|as part of|thanks to) {NEW_MEASURES}\b"
+    rf"\b(?P<pledge>will)\b[^.;:?!]{{0,100}}?\b(?:under|as part of|thanks to) {MEASURES_SET}{NEW_MEASURES}\b"
+    rf"|\b(?P<headline>faces?)\b[^.;:?!]{{0,60}}?\b(?:under|in|as part of) {MEASURES_SET}{NEW_MEASURES}\b"
     rf"|^\W*(?:under|as part of) {NEW_MEASURES}\b[^.;:?!]{{0,100}}?\b(?P<passive>will)\b",
     re.IGNORECASE,
 )
@@ -205,6 +223,7 @@ MEASURE_AND_WILL = re.compile(
 )
 # A launch or start foretold by a date: "Later this year will also see the start of a wider campaign".
 WILL_SEE_LAUNCH = re.compile(
+    r"(?<!\bbill )(?<!\bact )(?<!\blaw )(?<!\blegislation )(?<!\border )(?<!\bamendment )(?<!\bregulations )"
     r"\b(?P<pledge>will) (?:also |now )?see the (?:start|launch|introduction|roll-?out|creation|publication"
     r"|opening|establishment|expansion) of\b",
     re.IGNORECASE,
@@ -280,6 +299,7 @@ class Commitment:
     cue: str | None
     reason: str
     features: tuple[float, ...]
+    vetoed: bool = False  # a pledge the rules found and then ruled out: no model may call it a pledge
 
 
 FEATURE_NAMES = ("actor_pledge", "passive_future", "question", "demand", "conditional", "procedural")
@@ -296,7 +316,7 @@ def actor_kind(actor: str) -> str:
 def cue_start(match: re.Match) -> int:
     """Where a pledge match's own pledge words begin (its `pledge` or `passive` group, else the match)."""
     groups = match.groupdict()
-    for name in ("pledge", "passive"):
+    for name in ("pledge", "passive", "headline"):
         if groups.get(name):
             return match.start(name)
     return match.start()
@@ -317,6 +337,24 @@ def find_pledge(text: str) -> re.Match | None:
     return None
 
 
+def pledge_veto(text: str, pledge_at: int) -> str | None:
+    """Why a pledge found at `pledge_at` is not one (a hope, a reading, a demand before it, an order's
+    procedure after it), or None."""
+    hope = HOPE.search(text)
+    if hope and hope.start() < pledge_at:
+        return f"a hope or expectation: “{hope.group(0)}”"
+    hedge = HEDGED.search(text)
+    if hedge and hedge.start() < pledge_at:
+        return f"a reading of intentions: “{hedge.group(0)}”"
+    demand = DEMAND.search(text)
+    if demand and demand.start() < pledge_at:
+        return f"a demand or recommendation: “{demand.group(0)}”"
+    procedure = LEGAL_PROCEDURE.search(text, pledge_at)
+    if procedure:
+        return f"how an order's procedure works: “{procedure.group(0)}”"
+    return None
+
+
 def detect_commitment(text: str) -> Commitment:
     """Apply the pledge rules to one sentence (curly apostrophes read as straight ones: “we’ll”)."""
     original, text = text, text.translate(CURLY_QUOTES)
@@ -332,15 +370,9 @@ def detect_commitment(text: str) -> Commitment:
     features = tuple(float(flag) for flag in flags)
     if question:
         return Commitment(False, None, None, "a question, not a pledge", features)
-    hope = HOPE.search(text)
-    if pledge and hope and hope.start() < pledge_at:
-        return Commitment(False, None, None, f"a hope or expectation: “{hope.group(0)}”", features)
-    hedge = HEDGED.search(text)
-    if pledge and hedge and hedge.start() < pledge_at:
-        return Commitment(False, None, None, f"a reading of intentions: “{hedge.group(0)}”", features)
-    if pledge and demand_match and demand_match.start() < pledge_at:
-        reason = f"a demand or recommendation: “{demand_match.group(0)}”"
-        return Commitment(False, None, None, reason, features)
+    veto = pledge_veto(text, pledge_at) if pledge else None
+    if veto:
+        return Commitment(False, None, None, veto, features, vetoed=True)
     if pledge and not procedural:
         actor = pledge.groupdict().get("actor")
         kind = actor_kind(actor) if actor else "government"
@@ -355,6 +387,12 @@ def detect_commitment(text: str) -> Commitment:
         words = original[passive.start():passive.end()]
         return Commitment(False, None, words, f"future action without a stated actor: “{words}”", features)
     return Commitment(False, None, None, "no pledge language", features)
+
+
+def ruled_out(cue: Commitment) -> bool:
+    """Whether the rules rule a pledge out whatever a model says: a question, a procedural remark, or a pledge
+    the rules found and vetoed (a hope, a demand, a reading of intentions, an order's procedure)."""
+    return bool(cue.features[2] or cue.features[5] or cue.vetoed)
 
 
 def has_forward_language(text: str) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nlp.commitments import Commitment
+from nlp.commitments import Commitment, ruled_out
 from nlp.components import hits_in
 from nlp.embed import Embedder
 from nlp.heads import Heads, HeadsError, load_heads
@@ -151,7 +151,7 @@ class Tagger:
         sentence.commitment_score = probability
         if cue.is_commitment:
             sentence.commitment, sentence.actor, sentence.commitment_reason = True, cue.actor, cue.reason
-        elif cue.features[2] or cue.features[5]:  # questions and procedural remarks are never pledges
+        elif ruled_out(cue):  # questions, procedural remarks and vetoed pledges are never pledges
             sentence.commitment_reason = cue.reason
         elif not head_may_call_commitment(cue, unit.text):
             sentence.commitment_reason = f"{cue.reason}; no forward-looking words"

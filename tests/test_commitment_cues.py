@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nlp.commitments import detect_commitment
+from nlp.remit import head_may_call_commitment
 
 PLEDGES = [
     # an adverb that does not end in -ly between the auxiliary and "committed", "determined", "going to"
@@ -45,6 +46,14 @@ PLEDGES = [
     ("These funds will come with stringent conditions attached.", "government"),
     ("Gentleman is of concern to many Members, and I will see what I can do to arrange a meeting.",
      "government"),
+    # a subject after a time adverbial or at the start of a quotation; a title before a name
+    ("Last year the College of Policing published the guidance and will be updating it in the spring.",
+     "police"),
+    ("Welcoming the news, the Chief Constable said: “We warmly welcome the report and will be working with "
+     "partners to act on it.”", "government"),
+    ("Home Secretary Yvette Cooper today confirmed the decision to extend the pilot to every force.",
+     "government"),
+    ("Offenders face tougher checks in a raft of new measures", "government"),
     # a pledge after a condition is still found
     ("If the pilot succeeds, we will extend it to every force in England and Wales.", "government"),
 ]
@@ -75,6 +84,10 @@ NOT_PLEDGES = [
     "If we do not fund the services properly, the new strategy will not work.",
     "Can we have a discussion about how the Government will set their priorities?\"",
     "I will not if that is okay, because of time.",
+    # a law's own effect and how an order's procedure works
+    "The Stalking Bill will see the introduction of new protection orders.",
+    "The police will then apply for the order, so that the victim does not have to.",
+    "A Conservative Prime Minister promised to end the use of such institutions eight years ago.",
 ]
 
 
@@ -88,3 +101,19 @@ def test_general_forms_of_pledge_are_found(text, actor):
 def test_near_misses_are_not_pledges(text):
     verdict = detect_commitment(text)
     assert not verdict.is_commitment, verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "left_open"),
+    [
+        ("The guidance suggests that the government is aiming to strike a balance.", False),
+        ("I hope very much that we will redouble our efforts.", False),
+        ("The Government must ensure that the new strategy will protect women.", False),
+        ("The police will apply for the order, so that the victim does not have to.", False),
+        ("Knife crime will fall further next year.", True),  # no rule fires: the model may call it
+    ],
+)
+def test_vetoed_pledges_are_not_left_to_the_model(text, left_open):
+    verdict = detect_commitment(text)
+    assert not verdict.is_commitment
+    assert head_may_call_commitment(verdict, text) is left_open
