@@ -337,21 +337,27 @@ def find_pledge(text: str) -> re.Match | None:
     return None
 
 
-def pledge_veto(text: str, pledge_at: int) -> str | None:
+# A new main clause: "..., and we will", "...; the Government will".
+CLAUSE_BREAK = re.compile(r"(?:[,;]\s*(?:and|but|so)\b|;)", re.IGNORECASE)
+
+
+def pledge_veto(text: str, pledge_at: int) -> tuple[str, bool] | None:
     """Why a pledge found at `pledge_at` is not one (a hope, a reading, a demand before it, an order's
-    procedure after it), or None."""
+    procedure after it) and whether that is certain enough to keep the model out, or None."""
     hope = HOPE.search(text)
     if hope and hope.start() < pledge_at:
-        return f"a hope or expectation: “{hope.group(0)}”"
+        return f"a hope or expectation: “{hope.group(0)}”", True
     hedge = HEDGED.search(text)
     if hedge and hedge.start() < pledge_at:
-        return f"a reading of intentions: “{hedge.group(0)}”"
+        return f"a reading of intentions: “{hedge.group(0)}”", True
     demand = DEMAND.search(text)
     if demand and demand.start() < pledge_at:
-        return f"a demand or recommendation: “{demand.group(0)}”"
+        # a demand in an earlier clause may not govern the pledge: then the model may still decide
+        same_clause = not CLAUSE_BREAK.search(text, demand.end(), pledge_at)
+        return f"a demand or recommendation: “{demand.group(0)}”", same_clause
     procedure = LEGAL_PROCEDURE.search(text, pledge_at)
     if procedure:
-        return f"how an order's procedure works: “{procedure.group(0)}”"
+        return f"how an order's procedure works: “{procedure.group(0)}”", True
     return None
 
 
@@ -372,7 +378,8 @@ def detect_commitment(text: str) -> Commitment:
         return Commitment(False, None, None, "a question, not a pledge", features)
     veto = pledge_veto(text, pledge_at) if pledge else None
     if veto:
-        return Commitment(False, None, None, veto, features, vetoed=True)
+        reason, certain = veto
+        return Commitment(False, None, None, reason, features, vetoed=certain)
     if pledge and not procedural:
         actor = pledge.groupdict().get("actor")
         kind = actor_kind(actor) if actor else "government"
