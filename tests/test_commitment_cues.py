@@ -111,6 +111,9 @@ def test_near_misses_are_not_pledges(text):
         ("The Government must ensure that the new strategy will protect women.", False),
         ("The police will apply for the order, so that the victim does not have to.", False),
         ("Knife crime will fall further next year.", True),  # no rule fires: the model may call it
+        # a demand in an earlier clause may not govern the pledge after it: the model decides
+        ("The Government believe that victims should not bear the cost, and we will close the loophole.",
+         True),
     ],
 )
 def test_vetoed_pledges_are_not_left_to_the_model(text, left_open):
