@@ -13,13 +13,13 @@ from functools import lru_cache
 
 import numpy as np
 
-from nlp.commitments import Commitment, has_forward_language
+from nlp.commitments import Commitment, has_forward_language, ruled_out
 from nlp.taxonomy import Taxonomy
 
 
 def commitment_left_open(cue: Commitment) -> bool:
-    """Whether the pledge rules leave the commitment call open: no pledge, not a question or procedural."""
-    return not cue.is_commitment and not (cue.features[2] or cue.features[5])
+    """Whether the pledge rules leave the commitment call open: no pledge, and none ruled out."""
+    return not cue.is_commitment and not ruled_out(cue)
 
 
 def head_may_call_commitment(cue: Commitment, text: str) -> bool:

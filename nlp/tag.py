@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nlp.commitments import Commitment
+from nlp.commitments import Commitment, ruled_out
 from nlp.components import hits_in
 from nlp.embed import Embedder
 from nlp.heads import Heads, HeadsError, load_heads
@@ -17,9 +17,10 @@ from nlp.semantic import WHOLE_TEXT, Scorers, Unit, register
 from nlp.static import StaticEmbedder
 from nlp.taxonomy import load_taxonomy
 
-TAGGER_VERSION = "5"  # 2: static first pass; 3: lexical gate, pledge rules decide stopped units;
+TAGGER_VERSION = "6"  # 2: static first pass; 3: lexical gate, pledge rules decide stopped units;
 # 4: new pledge cues, perpetrator context; the model's remit bounded by words (context and forward words)
 # 5: a topic's scope words bound rule tags too (perpetrator pursuit: of abuse, stalking or VAWG)
+# 6: third round of pledge cues and guards; ruled-out pledges are ruled out for the model too
 ANCHOR_SIMILARITY = 0.75  # this close to one of a topic's own example sentences is that topic
 
 
@@ -151,7 +152,7 @@ class Tagger:
         sentence.commitment_score = probability
         if cue.is_commitment:
             sentence.commitment, sentence.actor, sentence.commitment_reason = True, cue.actor, cue.reason
-        elif cue.features[2] or cue.features[5]:  # questions and procedural remarks are never pledges
+        elif ruled_out(cue):  # questions, procedural remarks and vetoed pledges are never pledges
             sentence.commitment_reason = cue.reason
         elif not head_may_call_commitment(cue, unit.text):
             sentence.commitment_reason = f"{cue.reason}; no forward-looking words"

@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
-from nlp.commitments import detect_commitment
+from nlp.commitments import detect_commitment, ruled_out
 from nlp.components import hits_in
 from nlp.embed import Embedder
 from nlp.features import feature_vector
@@ -43,7 +43,7 @@ def featurise(texts: list[str], embedder: Embedder, taxonomy: Taxonomy, taxonomy
         rows.append(feature_vector(vector, topics, hits, cue))
         hit_masks.append([any(h.topic == t for h in hits) for t in topics])
         pledges.append(cue.is_commitment)
-        never.append(bool(cue.features[2] or cue.features[5]))
+        never.append(ruled_out(cue))
     return np.array(rows), np.array(hit_masks), np.array(pledges), np.array(never), vectors
 
 
