@@ -322,3 +322,8 @@ def test_keywords_in_everyday_senses_are_not_tagged(fake_tagger, text, topic):
 def test_fixation_on_a_person_is_stalking(fake_tagger):
     text = "He became fixated on her after she ended the relationship."
     assert topics_of(fake_tagger, text)["stalking"].method == "rule"
+
+
+def test_killed_by_a_current_or_former_partner_is_domestic_abuse(fake_tagger):
+    text = "Two women a week are killed by a current or former partner in England and Wales."
+    assert topics_of(fake_tagger, text)["domestic_abuse"].method == "rule"
