@@ -34,6 +34,7 @@ PLEDGE = (
     rf"|commits? to|committed to|pledges? to|(?:(?:have|has){AUXILIARY_ADVERBS} )?pledged|promises? to"
     r"|promised to|undertakes? to|undertake to"
     r"|intends? to|stands? ready to"
+    rf"|(?:have|has){AUXILIARY_ADVERBS} agreed to"
     rf"|plans? to|(?:am|are|is|'re|'m|remain|remains){AUXILIARY_ADVERBS} determined to|aims? to"
     r"|(?:are|is) aiming to|(?:are|is) set to"
     r"|(?:am|are|is|'re|'m) (?:(?:also|now|today|currently|already) )?(?:proposing|legislating|introducing"
@@ -339,7 +340,7 @@ PLEDGE_WORDS = ("will", "'ll", "shall", "going to", "am to", "are to", "is to", 
                 "pledge", "promise", "undertake", "intend", "ready to", "plan to", "plans to",
                 "determined to", "aim to", "aims to", "aiming to", "set to", "proposing", "legislating",
                 "introducing", "bringing forward", "launching", "propose", "want", "can confirm",
-                "pleased to announce")
+                "pleased to announce", "agreed to")
 # Every word MEASURE matches contains one of these ("co-ordinators" and "coordinators": "ordinator").
 MEASURE_WORDS = ("approach", "model", "programme", "scheme", "pilot", "fund", "money", "investment",
                  "grant", "post", "role", "specialist", "ordinator", "adviser", "advocate", "navigator",

@@ -25,6 +25,8 @@ PLEDGES = [
      "police"),
     ("We warmly welcome the inspectorate's report and will be working with forces to act on it.",
      "government"),
+    # a body that has agreed to act
+    ("Chief constables have agreed to appoint a dedicated lead for stalking in every force.", "police"),
     # nominal pledges
     ("The action plan includes a commitment to review the guidance on stalking protection orders.",
      "government"),
@@ -64,6 +66,9 @@ NOT_PLEDGES = [
     "I hope that the NPCC and the APCC will publish a joint plan.",
     "We know that crime is rising and will continue to rise.",
     "The NPCC and the APCC published a joint plan last year.",
+    # agreement that is not an undertaking, and a question about one
+    "Members on both sides have agreed to disagree.",
+    "Has the Minister agreed to meet the campaigners?",
     # a listener, a Member's own speech, a question
     "The Minister and the Home Secretary will know that stalking is rising.",
     "I will see the hon. Member after the debate.",
