@@ -1,26 +1,23 @@
-"""The feature vector the learned heads read: the sentence embedding plus rule and cue indicators."""
+"""The feature vector the learned heads read: the sentence embedding plus the commitment cue indicators.
+
+Rule hits are not features: a rule hit tags its topic outright, so the heads only ever decide sentences
+without one, and fitting them without the rule indicators makes the embedding carry the topic (grouped
+cross-validation, five topics: 0.868 with the indicators, 0.879 without).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from nlp.commitments import FEATURE_NAMES, Commitment
-from nlp.components import RuleHit
 
 
-def rule_indicators(topics: list[str], hits: list[RuleHit]) -> np.ndarray:
-    """1.0 for each topic with a rule hit in the sentence, else 0.0."""
-    matched = {h.topic for h in hits}
-    return np.array([1.0 if t in matched else 0.0 for t in topics], dtype=np.float32)
-
-
-def feature_vector(embedding: np.ndarray, topics: list[str], hits: list[RuleHit],
-                   commitment: Commitment) -> np.ndarray:
-    """Embedding, then one indicator per topic rule, then the commitment cue features."""
+def feature_vector(embedding: np.ndarray, commitment: Commitment) -> np.ndarray:
+    """Embedding, then the commitment cue features."""
     cues = np.array(commitment.features, dtype=np.float32)
-    return np.concatenate([embedding.astype(np.float32), rule_indicators(topics, hits), cues])
+    return np.concatenate([embedding.astype(np.float32), cues])
 
 
-def feature_names(topics: list[str], dimensions: int) -> list[str]:
+def feature_names(dimensions: int) -> list[str]:
     """Human-readable names of the feature vector's positions."""
-    return [f"emb{i}" for i in range(dimensions)] + [f"rule:{t}" for t in topics] + list(FEATURE_NAMES)
+    return [f"emb{i}" for i in range(dimensions)] + list(FEATURE_NAMES)

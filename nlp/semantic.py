@@ -131,7 +131,7 @@ class SemanticTagger:
         full_vectors = scorers.embedder.encode([texts[i] for i in candidates])
         probabilities = np.zeros((len(candidates), len(topics) + 1))
         if len(candidates):
-            features = np.stack([feature_vector(v, topics, hits[i], cues[i])
+            features = np.stack([feature_vector(v, cues[i])
                                  for i, v in zip(candidates, full_vectors, strict=True)])
             probabilities = scorers.heads.probabilities(features)
         units = [Unit(start, end, text, static_vectors[i], cues[i], float(scores[i]), bool(sent[i]),
@@ -161,8 +161,7 @@ def first_pass(scorers: Scorers, static_vectors: np.ndarray, hits: list, cues: l
     scores = np.where(forced, 1.0, 0.0)
     open_units = np.flatnonzero(remit & ~forced)
     if len(open_units):
-        topics = scorers.heads.topics
-        features = np.stack([feature_vector(static_vectors[i], topics, hits[i], cues[i]) for i in open_units])
+        features = np.stack([feature_vector(static_vectors[i], cues[i]) for i in open_units])
         scores[open_units] = gate.probabilities(features, [texts[i] for i in open_units])
     return scores, forced | (remit & (scores >= gate.threshold)), remit
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nlp.commitments import Commitment, ruled_out
+from nlp.commitments import FEATURE_NAMES, Commitment, ruled_out
 from nlp.components import hits_in
 from nlp.embed import Embedder
 from nlp.heads import Heads, HeadsError, load_heads
@@ -17,10 +17,11 @@ from nlp.semantic import WHOLE_TEXT, Scorers, Unit, register
 from nlp.static import StaticEmbedder
 from nlp.taxonomy import load_taxonomy
 
-TAGGER_VERSION = "6"  # 2: static first pass; 3: lexical gate, pledge rules decide stopped units;
+TAGGER_VERSION = "7"  # 2: static first pass; 3: lexical gate, pledge rules decide stopped units;
 # 4: new pledge cues, perpetrator context; the model's remit bounded by words (context and forward words)
 # 5: a topic's scope words bound rule tags too (perpetrator pursuit: of abuse, stalking or VAWG)
 # 6: third round of pledge cues and guards; ruled-out pledges are ruled out for the model too
+# 7: the heads read no rule indicators (a rule hit tags its topic outright)
 ANCHOR_SIMILARITY = 0.75  # this close to one of a topic's own example sentences is that topic
 
 
@@ -63,6 +64,10 @@ class Tagger:
                 f"the learned heads cover {self.heads.topics} but the taxonomy has {self.taxonomy.ids()}; "
                 "run `pursuit train` after editing the taxonomy"
             )
+        expected = self.heads.example_vectors.shape[1] + len(FEATURE_NAMES)
+        if self.heads.weights.shape[1] != expected:
+            raise HeadsError(f"the learned heads read {self.heads.weights.shape[1]} features but this tagger "
+                             f"gives {expected} (heads from an older feature layout); run `pursuit train`")
         trained_with = self.heads.meta.get("embedder")
         if trained_with and trained_with != embedder.name:
             raise HeadsError(f"the learned heads were trained on {trained_with!r} embeddings, "

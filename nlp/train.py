@@ -40,7 +40,7 @@ def featurise(texts: list[str], embedder: Embedder, taxonomy: Taxonomy, taxonomy
     for doc, vector in zip(language.pipe(texts), vectors, strict=True):
         hits = hits_in(doc, 0, len(doc.text))
         cue = detect_commitment(doc.text)
-        rows.append(feature_vector(vector, topics, hits, cue))
+        rows.append(feature_vector(vector, cue))
         hit_masks.append([any(h.topic == t for h in hits) for t in topics])
         pledges.append(cue.is_commitment)
         never.append(ruled_out(cue))

@@ -17,7 +17,7 @@ from db.connect import open_db
 from db.tagging import save_embeddings
 from nlp.background import PARLPARSE_SITTING, known_sentences, parlparse_passages
 from nlp.background import build as build_background
-from nlp.commitments import detect_commitment
+from nlp.commitments import FEATURE_NAMES, detect_commitment
 from nlp.components import hits_in
 from nlp.embed import HashingEmbedder, default_model
 from nlp.gate import LEXICAL_BUCKETS, hashed_words
@@ -83,7 +83,8 @@ def test_static_model_records_the_packaged_minilm_it_was_distilled_from():
 
 def test_shipped_first_pass_matches_static_model_background_and_data():
     heads = load_heads()
-    assert heads.gate is not None and heads.gate.weights.shape == (StaticEmbedder().dimensions + 12,)
+    assert heads.gate is not None
+    assert heads.gate.weights.shape == (StaticEmbedder().dimensions + len(FEATURE_NAMES),)
     assert heads.meta["static_model"] == StaticEmbedder().name
     assert heads.meta["background_sha256"] == files_digest([BACKGROUND]), \
         "nlp/data/background.txt changed since the first pass was trained: run `pursuit train`"

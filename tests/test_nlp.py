@@ -327,3 +327,24 @@ def test_fixation_on_a_person_is_stalking(fake_tagger):
 def test_killed_by_a_current_or_former_partner_is_domestic_abuse(fake_tagger):
     text = "Two women a week are killed by a current or former partner in England and Wales."
     assert topics_of(fake_tagger, text)["domestic_abuse"].method == "rule"
+
+
+def test_heads_of_another_feature_layout_are_refused_with_a_clear_error(fake_tagger):
+    import dataclasses
+
+    import numpy as np
+
+    from nlp.heads import HeadsError
+
+    heads = fake_tagger.heads
+    wider = np.hstack([heads.weights, np.zeros((heads.weights.shape[0], 6), dtype=np.float32)])
+    old_layout = dataclasses.replace(heads, weights=wider, _example_rows={})
+    with pytest.raises(HeadsError, match="older feature layout"):
+        Tagger(HashingEmbedder(), old_layout)
+
+
+def test_the_heads_read_the_embedding_and_cue_features_only(fake_tagger):
+    from nlp.commitments import FEATURE_NAMES
+
+    heads = fake_tagger.heads
+    assert heads.weights.shape[1] == heads.example_vectors.shape[1] + len(FEATURE_NAMES)

@@ -101,7 +101,7 @@ def test_first_pass_keeps_the_gold_scores_and_sends_on_what_the_full_model_tags(
     from pursuit.classifying import evaluate_file
 
     report = evaluate_file(tagger, REPO / "tests" / "fixtures" / "nlp" / "gold.jsonl")
-    # the published figures (0.888, 0.878) to within rounding; the gate's own effect is checked below
-    assert report["macro_f1"] >= 0.887 and report["commitment"]["f1"] >= 0.875
+    # the published figures (0.892, 0.878) to within rounding; the gate's own effect is checked below
+    assert report["macro_f1"] >= 0.891 and report["commitment"]["f1"] >= 0.875
     assert report["gate_recall"] >= 0.99 and report["gate_differences"] <= 3
     assert report["sent_on"] < report["items"]
