@@ -23,6 +23,7 @@ ACTORS = [
                     r"|the domestic abuse commissioner|the victims'? commissioner|pccs|the pcc"
                     r"|police and crime commissioners|the nhs|courts|the courts|the centre"),
 ]
+ANY_ACTOR = "|".join(f"(?:{pattern})" for _, pattern in ACTORS)
 # Adverbs between an auxiliary and "committed", "determined" or "going to": "we remain firmly committed",
 # "I am also committed", "we are all still determined".
 AUXILIARY_ADVERBS = (r"(?: (?:\w+ly|also|still|now|then|today|all|both|each|too|already|again|very much"
@@ -62,7 +63,7 @@ BETWEEN = (
 )
 ACTOR_PLEDGE = re.compile(
     rf"(?<!\bif )(?<!\bunless )(?<!\bwhether )"  # "if we want to realise the ambition" is a condition
-    rf"\b(?P<actor>{'|'.join(f'(?:{pattern})' for _, pattern in ACTORS)}){BETWEEN}"
+    rf"\b(?P<actor>{ANY_ACTOR}){BETWEEN}"
     rf"(?:\s+|(?='))(?P<pledge>{PLEDGE})\b"  # "we will", and "we'll" with no space
     rf"(?!\s+{LISTENER})",
     re.IGNORECASE,
@@ -117,14 +118,14 @@ SCRUTINY = re.compile(
     r"|the minister|the secretary of state))\b",
     re.IGNORECASE,
 )
-# A reading of what someone seems to intend is not their undertaking: "the guidance suggests that the
-# government is aiming to", "ministers appear to be committed to".
 # How an order's procedure works is not an undertaking: "the police will apply for the order, so that".
 LEGAL_PROCEDURE = re.compile(
     r"\bwill (?:then |first |normally |usually |instead )?(?:apply|make an application) (?:to (?:the|a) "
     r"(?:\w+ )?courts? )?for (?:the|an?|such an?) (?:[\w-]+ ){0,2}?(?:order|notice|warrant|injunction)\b",
     re.IGNORECASE,
 )
+# A reading of what someone seems to intend is not their undertaking: "the guidance suggests that the
+# government is aiming to", "ministers appear to be committed to".
 HEDGED = re.compile(r"\b(?:suggests?|suggested|suggesting|implies|implied|implying|seems?|seemed|appears?"
                     r"|appeared|reportedly|apparently|supposedly)\b", re.IGNORECASE)
 # Reported pledges: "the Home Secretary said she will consider the findings".
@@ -153,7 +154,6 @@ TIME_LEAD = (r"(?:(?:this|last|next|later this|earlier this) (?:year|week|month|
              rf"|today|yesterday|now|in (?:{NAME_WORD} )?\d{{4}}|in {NAME_WORD}"
              rf"|on \d{{1,2}} {NAME_WORD}(?: \d{{4}})?)\s*,?\s+")
 SUBJECT_START = rf"(?:^\W*(?:{TIME_LEAD})?|[:;]\s*[“\"]\s*)"
-ANY_ACTOR = '|'.join(f'(?:{pattern})' for _, pattern in ACTORS)
 SHARED_SUBJECT = re.compile(
     rf"{SUBJECT_START}(?P<actor>{ANY_ACTOR})\b{SAME_CLAUSE}{{3,120}}?"
     r"\s+and\s+(?:(?:also|then|now|today)\s+)?(?P<pledge>will|(?:is|are|remains?)(?: \w+ly)? (?:committed"
@@ -170,7 +170,7 @@ NOMINAL_PLEDGE = re.compile(
     r" (?:a|an|the|our|its|their|my|this|the government'?s) (?:[\w-]+ ){0,2}?"
     r"(?P<pledge>commitment|pledge|undertaking)s? to\b"
     rf"|{NOT_AFTER_IF}\bconfirm(?:s|ed)? (?:the|our|its|their|a) (?:[\w-]+ )?decision to\b"
-    rf"|\b(?P<actor>{'|'.join(f'(?:{pattern})' for _, pattern in ACTORS)})\b[^.;:?!]{{0,60}}?"
+    rf"|\b(?P<actor>{ANY_ACTOR})\b[^.;:?!]{{0,60}}?"
     r"\bannounce(?:s|d)? (?:the|our|its|their|a) (?:[\w-]+ )?(?:decision|intention|plans?) to\b",
     re.IGNORECASE,
 )
@@ -189,10 +189,10 @@ QUOTED_UNDERTAKING = re.compile(
     r"^\s*[“\"'‘]\s*(?:and\s+)?(?P<pledge>will|shall)\s+(?:also\s+|now\s+|continue to\s+)?(?!not\b)\w+",
     re.IGNORECASE,
 )
-# A new body, post or programme announced with what it will do: "the new centre will work with academics".
 # What follows "will" when it tells what a listener knows, what something means or whether a plan works.
 NOT_AN_UNDERTAKING = (r"\b(?!\s+(?:not\s+)?(?:know|be aware|mean|have to|need|depend|be able to|fail|succeed"
                       r"|work(?!\s+(?:with|to|alongside|closely|together|across|in|on|for|towards|through)\b))\b)")
+# A new body, post or programme announced with what it will do: "the new centre will work with academics".
 NEW_MEASURE = re.compile(
     r"\b(?:the|a|an|this|these) new (?:[\w’'-]+ ){0,5}?(?:centre|unit|hub|service|scheme|team|fund|programme"
     r"|pilot|posts?|roles?|specialists|taskforce|lead|strategy|plan|framework|approach|model|campaign|body)"
@@ -439,16 +439,16 @@ def find_pledge(text: str, low: str | None = None) -> re.Match | None:
 CLAUSE_BREAK = re.compile(r"(?:[,;]\s*(?:and|but|so)\b|;)", re.IGNORECASE)
 
 
-def pledge_veto(text: str, pledge_at: int, low: str | None = None) -> tuple[str, bool] | None:
-    """Why a pledge found at `pledge_at` is not one (a hope, a reading, a demand before it, an order's
-    procedure after it) and whether that is certain enough to keep the model out, or None."""
+def pledge_veto(text: str, pledge_at: int, demand: re.Match | None, low: str | None = None
+                ) -> tuple[str, bool] | None:
+    """Why a pledge found at `pledge_at` is not one (a hope, a reading, the sentence's `demand` before it,
+    an order's procedure after it) and whether that is certain enough to keep the model out, or None."""
     hope = guarded_search(HOPE, text, low)
     if hope and hope.start() < pledge_at:
         return f"a hope or expectation: “{hope.group(0)}”", True
     hedge = guarded_search(HEDGED, text, low)
     if hedge and hedge.start() < pledge_at:
         return f"a reading of intentions: “{hedge.group(0)}”", True
-    demand = guarded_search(DEMAND, text, low)
     if demand and demand.start() < pledge_at:
         # a demand in an earlier clause may not govern the pledge: then the model may still decide
         same_clause = not CLAUSE_BREAK.search(text, demand.end(), pledge_at)
@@ -476,7 +476,7 @@ def detect_commitment(text: str, guards: bool = True) -> Commitment:
     features = tuple(float(flag) for flag in flags)
     if question:
         return Commitment(False, None, None, "a question, not a pledge", features)
-    veto = pledge_veto(text, pledge_at, low) if pledge else None
+    veto = pledge_veto(text, pledge_at, demand_match, low) if pledge else None
     if veto:
         reason, certain = veto
         return Commitment(False, None, None, reason, features, vetoed=certain)

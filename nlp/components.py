@@ -10,7 +10,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from nlp.commitments import detect_commitment
-from nlp.taxonomy import DEFAULT_PATH, Taxonomy, TaxonomyError, load_taxonomy
+from nlp.taxonomy import DEFAULT_PATH, Taxonomy, TaxonomyError, Topic, load_taxonomy
 
 Doc.set_extension("rule_hits", default=None, force=True)
 Doc.set_extension("commitments", default=None, force=True)
@@ -42,7 +42,7 @@ class TopicRules:
             if topic.exclude:
                 self.excludes.add(topic.id, [nlp.make_doc(p) for p in topic.exclude])
 
-    def _add_patterns(self, taxonomy: Taxonomy, topic) -> None:
+    def _add_patterns(self, taxonomy: Taxonomy, topic: Topic) -> None:
         """Add a topic's token patterns, naming the file and topic if spaCy rejects one."""
         try:
             self.patterns.add(topic.id, [list(p) for p in topic.patterns])

@@ -2,8 +2,8 @@
 
 Every unit (sentence) gets a static-model vector. A unit outside the model's remit (`nlp/remit.py`: no
 rule hit, no topic context word, no open commitment call with forward words) is stopped exactly; inside
-it, the gate (a rule hit, else a logistic regression over the static vector, the rule and pledge-cue
-features and the unit's hashed words) decides which units the full model could change the verdict of,
+it, the gate (a rule hit, else a logistic regression over the static vector, the pledge-cue features and
+the unit's hashed words) decides which units the full model could change the verdict of,
 and only those are embedded with the full model and scored by the learned heads. A pledge rule decides
 a stopped unit's commitment on its own.
 """
@@ -164,7 +164,6 @@ def first_pass(scorers: Scorers, static_vectors: np.ndarray, hits: list, cues: l
         features = np.stack([feature_vector(static_vectors[i], cues[i]) for i in open_units])
         scores[open_units] = gate.probabilities(features, [texts[i] for i in open_units])
     return scores, forced | (remit & (scores >= gate.threshold)), remit
-
 
 
 @Language.factory("pursuit_semantic", default_config={"key": "default"})

@@ -133,9 +133,9 @@ class Tagger:
 
     def _topic_tag(self, topic: str, index: int, unit: Unit, hits) -> TopicTag | None:
         """Out of scope, no tag; a rule hit tags the topic outright; else the head must pass its threshold."""
-        probability = float(unit.probabilities[index])
         if not self.taxonomy.topics[index].in_scope(unit.text):
             return None
+        probability = float(unit.probabilities[index])
         if hits:
             words = ", ".join(dict.fromkeys(f"“{h.text}”" for h in hits))
             return TopicTag(topic, "rule", max(probability, 0.5), f"matched {words}")

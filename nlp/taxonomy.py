@@ -48,24 +48,19 @@ class Topic:
 
     def without_exclusions(self, text: str) -> str:
         """The text with the topic's excluded phrases ("stalking horse") blanked out."""
-        return _phrases_pattern(self.exclude).sub(" ", text) if self.exclude else text
+        return _words_pattern(self.exclude, whole=True).sub(" ", text) if self.exclude else text
 
 
 def _has_word_of(words: tuple[str, ...], text: str) -> bool:
     """Whether the text has a word starting with one of the word beginnings (an empty list asks nothing)."""
-    return not words or bool(_context_pattern(words).search(text))
+    return not words or bool(_words_pattern(words).search(text))
 
 
 @lru_cache(maxsize=64)
-def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern:
-    """A case-insensitive pattern matching any of the phrases as whole words."""
-    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b", re.IGNORECASE)
-
-
-@lru_cache(maxsize=64)
-def _context_pattern(words: tuple[str, ...]) -> re.Pattern:
-    """A case-insensitive pattern matching any of the words at the start of a word."""
-    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + ")", re.IGNORECASE)
+def _words_pattern(words: tuple[str, ...], whole: bool = False) -> re.Pattern:
+    """A case-insensitive pattern matching any of the words at the start of a word (or as whole words)."""
+    ending = r"\b" if whole else ""
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + ")" + ending, re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -241,7 +241,6 @@ def train_heads(paths: list[Path] | Path, embedder: Embedder, taxonomy_path: str
     return heads
 
 
-
 def read_background(path: Path | None) -> list[str]:
     """Unlabelled sentences, one a line (none without a file)."""
     if path is None or not path.exists():
